@@ -1,0 +1,1 @@
+"""Pieces every HTTP API module shares: content negotiation, body limits, paging parameters."""

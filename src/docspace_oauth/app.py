@@ -1,0 +1,122 @@
+"""The application factory: one FastAPI app, its lifespan, middleware and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from docspace_oauth import __version__
+from docspace_oauth.api.body_limit import BodyLimitMiddleware
+from docspace_oauth.clients import endpoints as clients
+from docspace_oauth.consents import endpoints as consents
+from docspace_oauth.db.engine import create_engine, session_factory
+from docspace_oauth.db.migrate import upgrade
+from docspace_oauth.errors import install_error_handlers
+from docspace_oauth.ratelimit.limiter import build_limiter
+from docspace_oauth.runtime import Runtime
+from docspace_oauth.scopes import endpoints as scopes
+from docspace_oauth.security.server_keys import load_server_keys
+from docspace_oauth.settings import Settings, get_settings
+
+CLIENT_BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "code": {
+                        "type": "string",
+                        "description": "ErrorName, EmptyFieldError, ErrorWrongURL, "
+                        "ErrorPattern or ErrorInvalidScope",
+                    },
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        keys = await load_server_keys(session, settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        keys=keys,
+        limiter=build_limiter(settings.rate_limit_enabled, settings.redis_url),
+    )
+
+
+async def close_runtime(runtime: Runtime) -> None:
+    await runtime.limiter.close()
+    await runtime.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await open_runtime(settings)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await close_runtime(runtime)
+
+    app = FastAPI(
+        title="docspace-oauth",
+        version=__version__,
+        description="OAuth 2.0 / OpenID Connect server speaking the ONLYOFFICE DocSpace "
+        "client-management contract. Errors are RFC 9457 problem details.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    for index, base in enumerate(CLIENT_BASES):
+        alias = index > 0
+        # The literal sub-paths (/consents, /info, /tenant) are registered before
+        # /{client_id} so they are never taken for an id.
+        app.include_router(consents.build_router(base, alias=alias))
+        app.include_router(clients.build_public_router(base, alias=alias))
+        app.include_router(clients.build_router(base, alias=alias))
+    app.include_router(scopes.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                PROBLEM_SCHEMA
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from docspace_oauth.models import Role
+
+
+class Scheme(StrEnum):
+    API_KEY = "api_key"
+    SESSION = "session"
+    SIGNATURE = "x-signature"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user_id: str
+    tenant_id: int
+    role: Role
+    name: str
+    email: str
+    scheme: Scheme
+    tenant_url: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role is Role.GUEST
+
+    @property
+    def rate_limit_key(self) -> str:
+        return f"{self.tenant_id}:{self.user_id}"

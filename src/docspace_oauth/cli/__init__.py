@@ -1,0 +1,1 @@
+"""The `docspace-oauth` command."""

@@ -1,0 +1,1 @@
+"""OAuth client management: DocSpace's ClientManagementApi and its querying siblings."""

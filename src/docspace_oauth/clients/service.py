@@ -1,0 +1,266 @@
+"""Client management rules: who may see and change which client, and what each change does.
+
+Anything a caller may not see answers 404 exactly like a client that does not exist, so that
+existence never leaks across users or tenants.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.callers.principal import Caller
+from docspace_oauth.clients import repository
+from docspace_oauth.clients.schemas import (
+    DEFAULT_GRANT_TYPES,
+    CreateClientRequest,
+    UpdateClientRequest,
+)
+from docspace_oauth.errors import Forbidden, NotFound
+from docspace_oauth.models import Client
+from docspace_oauth.security.hashing import generate_secret, keyed_hash
+
+MAX_GRACE_PERIOD = timedelta(days=7)
+
+
+class ClientNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such client.")
+
+
+def parse_client_id(raw: str) -> str | None:
+    """The canonical form of a client id, or None when it cannot be one."""
+    if len(raw) > 64:
+        return None
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
+
+
+def can_manage(caller: Caller, client: Client) -> bool:
+    if caller.tenant_id != client.tenant_id or caller.is_guest:
+        return False
+    return caller.is_admin or client.created_by == caller.user_id
+
+
+def _owner_filter(caller: Caller) -> str | None:
+    """Admins list the whole tenant; users their own clients."""
+    return None if caller.is_admin else caller.user_id
+
+
+async def get_managed(session: AsyncSession, caller: Caller, client_id: str) -> Client:
+    canonical = parse_client_id(client_id)
+    client = await repository.get(session, canonical) if canonical else None
+    if client is None or not can_manage(caller, client):
+        raise ClientNotFound()
+    return client
+
+
+async def get_in_tenant(session: AsyncSession, caller: Caller, client_id: str) -> Client:
+    """Any member of the tenant, guests included, may read a client's public view: it is what
+    the consent page shows them."""
+    canonical = parse_client_id(client_id)
+    client = await repository.get(session, canonical) if canonical else None
+    if client is None or client.tenant_id != caller.tenant_id:
+        raise ClientNotFound()
+    return client
+
+
+async def get_public(session: AsyncSession, client_id: str) -> Client:
+    canonical = parse_client_id(client_id)
+    client = await repository.get(session, canonical) if canonical else None
+    if client is None:
+        raise ClientNotFound()
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedClient:
+    client: Client
+    secret: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def create(
+    session: AsyncSession, hash_key: bytes, caller: Caller, request: CreateClientRequest
+) -> CreatedClient:
+    if caller.is_guest:
+        raise Forbidden("Guests cannot register OAuth clients.")
+    secret = generate_secret()
+    now = _now()
+    client = Client(
+        client_id=str(uuid.uuid4()),
+        tenant_id=caller.tenant_id,
+        name=request.name,
+        description=request.description or "",
+        logo=request.logo or "",
+        website_url=request.website_url or "",
+        terms_url=request.terms_url or "",
+        policy_url=request.policy_url or "",
+        logout_redirect_uri=request.logout_redirect_uri or "",
+        redirect_uris=list(request.redirect_uris),
+        allowed_origins=list(request.allowed_origins),
+        scopes=list(request.scopes),
+        grant_types=[str(g) for g in request.grant_types or DEFAULT_GRANT_TYPES],
+        allow_pkce=request.allow_pkce,
+        is_public=request.is_public,
+        enabled=True,
+        secret_hash=keyed_hash(hash_key, secret),
+        created_on=now,
+        created_by=caller.user_id,
+        modified_on=now,
+        modified_by=caller.user_id,
+    )
+    await repository.add(session, client)
+    return CreatedClient(client=client, secret=secret)
+
+
+_OPTIONAL_TEXT = ("description", "logo", "website_url", "terms_url", "policy_url",
+                  "logout_redirect_uri")
+
+
+async def update(
+    session: AsyncSession, caller: Caller, client_id: str, request: UpdateClientRequest
+) -> Client:
+    client = await get_managed(session, caller, client_id)
+    values: dict[str, Any] = {}
+    for field in request.model_fields_set:
+        value = getattr(request, field)
+        if value is None:
+            if field in _OPTIONAL_TEXT:
+                values[field] = ""  # null clears an optional text field
+            continue  # null on a required field means "leave it"
+        values[field] = [str(v) for v in value] if isinstance(value, list) else value
+    values["modified_on"] = _now()
+    values["modified_by"] = caller.user_id
+    await repository.update_fields(session, client.client_id, values)
+    return await _reloaded(session, client.client_id)
+
+
+async def _reloaded(session: AsyncSession, client_id: str) -> Client:
+    client = await repository.get(session, client_id)
+    if client is None:  # deleted by a concurrent request after our check
+        raise ClientNotFound()
+    return client
+
+
+async def change_activation(
+    session: AsyncSession, caller: Caller, client_id: str, enabled: bool
+) -> Client:
+    client = await get_managed(session, caller, client_id)
+    await repository.update_fields(
+        session,
+        client.client_id,
+        {"enabled": enabled, "modified_on": _now(), "modified_by": caller.user_id},
+    )
+    return await _reloaded(session, client.client_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    secret: str
+    previous_valid_until: datetime | None
+
+
+async def regenerate_secret(
+    session: AsyncSession,
+    hash_key: bytes,
+    caller: Caller,
+    client_id: str,
+    grace_period: timedelta | None = None,
+) -> RotatedSecret:
+    """A new secret; by default the old one dies at once (the seed's semantics).
+
+    With a grace period the replaced secret keeps working that long, so a fleet can roll the
+    new one out without downtime. Only the secret just replaced is kept: rotating again
+    during a grace period retires the older one.
+    """
+    client = await get_managed(session, caller, client_id)
+    secret = generate_secret()
+    now = _now()
+    keep_until = now + grace_period if grace_period else None
+    await repository.rotate_secret(
+        session,
+        client.client_id,
+        new_hash=keyed_hash(hash_key, secret),
+        keep_previous_until=keep_until,
+        modified_on=now,
+        modified_by=caller.user_id,
+    )
+    return RotatedSecret(secret=secret, previous_valid_until=keep_until)
+
+
+async def delete(session: AsyncSession, caller: Caller, client_id: str) -> str:
+    client = await get_managed(session, caller, client_id)
+    if await repository.delete_ids(session, [client.client_id]) == 0:
+        raise ClientNotFound()
+    return client.client_id
+
+
+async def delete_own(session: AsyncSession, caller: Caller) -> int:
+    if caller.is_guest:
+        return 0
+    return await repository.delete_where(
+        session, tenant_id=caller.tenant_id, created_by=caller.user_id
+    )
+
+
+async def delete_tenant(session: AsyncSession, caller: Caller) -> int:
+    if not caller.is_admin:
+        raise Forbidden("Only the portal's admins may delete every client of the tenant.")
+    return await repository.delete_where(session, tenant_id=caller.tenant_id, created_by=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Client]
+    limit: int
+    last_client_id: str | None
+    last_created_on: datetime | None
+
+
+async def list_page(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    limit: int,
+    last_client_id: str | None,
+    last_created_on: datetime | None,
+) -> Page:
+    if caller.is_guest:
+        return Page([], limit, None, None)
+    after: tuple[datetime, str | None] | None = None
+    canonical = parse_client_id(last_client_id) if last_client_id else None
+    if last_created_on is not None:
+        after = (last_created_on, canonical)
+    elif canonical is not None:
+        # A cursor of the id alone: start after that client, wherever it sits.
+        created_on = await repository.created_on_of(session, canonical)
+        if created_on is not None:
+            after = (created_on, canonical)
+    rows = list(
+        await repository.page(
+            session,
+            tenant_id=caller.tenant_id,
+            created_by=_owner_filter(caller),
+            limit=limit + 1,
+            after=after,
+        )
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if has_more else None
+    return Page(
+        rows,
+        limit,
+        last.client_id if last else None,
+        last.created_on if last else None,
+    )

@@ -1,0 +1,55 @@
+"""Queries on consents. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.models import Client, Consent
+
+
+async def get(session: AsyncSession, client_id: str, user_id: str) -> Consent | None:
+    return await session.get(Consent, (client_id, user_id), populate_existing=True)
+
+
+async def revoke(session: AsyncSession, client_id: str, user_id: str, now: datetime) -> int:
+    """Hide the consent and move the pair's generation on: every token minted under the old
+    generation is dead, whatever their number, in one row write."""
+    result = await session.execute(
+        update(Consent)
+        .where(Consent.client_id == client_id, Consent.user_id == user_id)
+        .values(revoked=True, scopes="", generation=Consent.generation + 1, modified_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def page_for_user(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    user_id: str,
+    limit: int,
+    after: tuple[datetime, str | None] | None,
+) -> Sequence[tuple[Consent, Client]]:
+    query = (
+        select(Consent, Client)
+        .join(Client, Client.client_id == Consent.client_id)
+        .where(Consent.tenant_id == tenant_id, Consent.user_id == user_id, ~Consent.revoked)
+    )
+    if after is not None:
+        modified_at, client_id = after
+        if client_id:
+            query = query.where(
+                or_(
+                    Consent.modified_at < modified_at,
+                    and_(Consent.modified_at == modified_at, Consent.client_id < client_id),
+                )
+            )
+        else:
+            query = query.where(Consent.modified_at < modified_at)
+    query = query.order_by(Consent.modified_at.desc(), Consent.client_id.desc()).limit(limit)
+    return [(consent, client) for consent, client in (await session.execute(query)).all()]

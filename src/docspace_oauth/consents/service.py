@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.callers.principal import Caller
+from docspace_oauth.clients.service import get_in_tenant, parse_client_id
+from docspace_oauth.consents import repository
+from docspace_oauth.models import Client, Consent
+
+
+async def revoke_own(session: AsyncSession, caller: Caller, client_id: str) -> str:
+    """The caller withdraws its own consent; any role may, whoever owns the client.
+
+    Revoking when there is nothing to revoke succeeds: the outcome the caller asked for holds.
+    """
+    client = await get_in_tenant(session, caller, client_id)
+    await repository.revoke(session, client.client_id, caller.user_id, datetime.now(UTC))
+    return client.client_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentPage:
+    items: list[tuple[Consent, Client]]
+    limit: int
+    last_modified_on: datetime | None
+    last_client_id: str | None
+
+
+async def list_page(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    limit: int,
+    last_modified_on: datetime | None,
+    last_client_id: str | None,
+) -> ConsentPage:
+    after = None
+    if last_modified_on is not None:
+        after = (last_modified_on, parse_client_id(last_client_id) if last_client_id else None)
+    rows = list(
+        await repository.page_for_user(
+            session,
+            tenant_id=caller.tenant_id,
+            user_id=caller.user_id,
+            limit=limit + 1,
+            after=after,
+        )
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1][0] if has_more else None
+    return ConsentPage(
+        rows, limit, last.modified_at if last else None, last.client_id if last else None
+    )

@@ -1,0 +1,1 @@
+"""Storage: engine, sessions, the ORM base and the migrations that apply themselves."""

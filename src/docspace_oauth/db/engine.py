@@ -1,0 +1,73 @@
+"""Engines for the two supported databases, with the async drivers chosen from a plain URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
+
+
+class UnsupportedDatabase(ValueError):
+    pass
+
+
+def async_url(database_url: str) -> URL:
+    """Map `sqlite:///` and `postgresql://` (any driver suffix) to aiosqlite and asyncpg."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in {"postgresql", "postgres"}:
+        return url.set(drivername="postgresql+asyncpg")
+    raise UnsupportedDatabase(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
+    # failing with "database is locked" when two requests commit at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+WRITE_TRANSACTION = {"docspace_write": True}
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    # another writer got in between; transactions that will write take the lock up front
+    # (BEGIN IMMEDIATE, which waits out busy_timeout), readers stay concurrent under WAL.
+    if conn.get_execution_options().get("docspace_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url = async_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=20)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy, not the driver, decide when a transaction begins (see above).
+        @event.listens_for(engine.sync_engine, "connect")
+        def _no_driver_transactions(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            dbapi_connection.isolation_level = None
+
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

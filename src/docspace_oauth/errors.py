@@ -1,0 +1,177 @@
+"""One error base class, rendered by one handler as RFC 9457 problem details.
+
+Domain code raises these; endpoints never build error responses by hand. Protocol errors of
+the authorization server subclass the same base and override `render` (RFC 6749 wants its
+own JSON shape there).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("docspace_oauth")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class ProblemJSONResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+class DocSpaceOAuthError(Exception):
+    status: ClassVar[int] = 500
+    type: ClassVar[str] = "about:blank"
+    title: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.default_title())
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+    @classmethod
+    def default_title(cls) -> str:
+        return cls.title or HTTPStatus(cls.status).phrase
+
+    def problem(self, instance: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.default_title(),
+            "status": self.status,
+            "detail": self.detail or self.default_title(),
+            "instance": instance,
+        }
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        return body
+
+    def render(self, request: Request) -> Response:
+        return ProblemJSONResponse(
+            self.problem(request.url.path), status_code=self.status, headers=self.headers
+        )
+
+
+class BadRequest(DocSpaceOAuthError):
+    status = 400
+
+
+class ValidationFailed(DocSpaceOAuthError):
+    status = 400
+    type = "urn:docspace-oauth:problem:validation"
+    title = "Validation failed"
+
+
+class Unauthenticated(DocSpaceOAuthError):
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(DocSpaceOAuthError):
+    status = 403
+
+
+class NotFound(DocSpaceOAuthError):
+    status = 404
+
+
+class MethodNotAllowed(DocSpaceOAuthError):
+    status = 405
+
+
+class Conflict(DocSpaceOAuthError):
+    status = 409
+
+
+class PayloadTooLarge(DocSpaceOAuthError):
+    status = 413
+
+
+class UnsupportedMediaType(DocSpaceOAuthError):
+    status = 415
+
+
+class RateLimited(DocSpaceOAuthError):
+    status = 429
+    title = "Too many requests"
+
+
+class ServiceUnavailable(DocSpaceOAuthError):
+    status = 503
+
+
+_STATUS_ERRORS: dict[int, type[DocSpaceOAuthError]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthenticated, Forbidden, NotFound, MethodNotAllowed,
+                Conflict, PayloadTooLarge, UnsupportedMediaType, RateLimited, ServiceUnavailable)
+}
+
+
+def error_for_status(status: int, detail: str | None = None) -> DocSpaceOAuthError:
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        err = DocSpaceOAuthError(detail)
+        return err
+    return cls(detail)
+
+
+async def _handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DocSpaceOAuthError)
+    return exc.render(request)
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    err = error_for_status(exc.status_code, exc.detail if isinstance(exc.detail, str) else None)
+    if exc.headers:
+        err.headers.update(exc.headers)
+    return err.render(request)
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> Response:
+    from docspace_oauth.validation import field_errors_from_pydantic
+
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return BadRequest("The request body is not valid JSON.").render(request)
+    field_errors = field_errors_from_pydantic(errors)
+    return ValidationFailed(
+        "; ".join(f"{e.field}: {e.message}" for e in field_errors), errors=field_errors
+    ).render(request)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return DocSpaceOAuthError("An unexpected error occurred; it has been logged.").render(request)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DocSpaceOAuthError, _handle_domain_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(Exception, _handle_unexpected)

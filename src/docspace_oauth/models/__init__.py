@@ -1,0 +1,21 @@
+"""ORM models. Importing this package registers every table on `Base.metadata`."""
+
+from docspace_oauth.models.base import Base, UTCDateTime, utcnow
+from docspace_oauth.models.client import Client
+from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.server_secret import ServerSecret
+from docspace_oauth.models.tenant import Tenant
+from docspace_oauth.models.user import ApiKey, Role, User
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Client",
+    "Consent",
+    "Role",
+    "ServerSecret",
+    "Tenant",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from docspace_oauth.models.base import Base, JSONList
+
+
+class Client(Base):
+    """An OAuth client. The secret is never stored, only its keyed hash."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        # Keyset paging, newest first, for an admin's tenant-wide list and a user's own list.
+        Index("ix_clients_tenant_page", "tenant_id", "created_on", "client_id"),
+        Index("ix_clients_owner_page", "tenant_id", "created_by", "created_on", "client_id"),
+    )
+
+    client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str] = mapped_column(String(255), default="")
+    logo: Mapped[str] = mapped_column(Text, default="")
+    website_url: Mapped[str] = mapped_column(String(2048), default="")
+    terms_url: Mapped[str] = mapped_column(String(2048), default="")
+    policy_url: Mapped[str] = mapped_column(String(2048), default="")
+    logout_redirect_uri: Mapped[str] = mapped_column(String(2048), default="")
+    redirect_uris: Mapped[list[str]] = mapped_column(JSONList)
+    allowed_origins: Mapped[list[str]] = mapped_column(JSONList)
+    scopes: Mapped[list[str]] = mapped_column(JSONList)
+    grant_types: Mapped[list[str]] = mapped_column(JSONList)
+    allow_pkce: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    # Zero-downtime rotation: the replaced secret stays valid until this instant.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    created_on: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    modified_on: Mapped[datetime]
+    modified_by: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Per-caller, per-method request limits: in-process, or shared through Redis."""

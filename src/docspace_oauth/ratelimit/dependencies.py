@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from docspace_oauth.callers.dependencies import OptionalCaller
+from docspace_oauth.errors import RateLimited
+from docspace_oauth.runtime import RuntimeDep
+
+
+def _limit_for(method: str, runtime: RuntimeDep) -> int:
+    settings = runtime.settings
+    if method in {"GET", "HEAD"}:
+        return settings.rate_limit_get
+    if method == "POST":
+        return settings.rate_limit_post
+    return settings.rate_limit_put
+
+
+async def enforce_rate_limit(
+    request: Request, response: Response, runtime: RuntimeDep, caller: OptionalCaller
+) -> None:
+    """DocSpace's limits: per caller and per method, per window (a minute by default)."""
+    if not runtime.settings.rate_limit_enabled:
+        return
+    method = request.method
+    who = caller.rate_limit_key if caller else f"ip:{request.client.host if request.client else '-'}"
+    decision = await runtime.limiter.hit(
+        f"{who}:{method}", _limit_for(method, runtime), runtime.settings.rate_limit_window_seconds
+    )
+    headers = {
+        "X-Ratelimit-Limit": str(decision.limit),
+        "X-Ratelimit-Remaining": str(decision.remaining),
+        "X-Ratelimit-Reset": str(decision.reset_after),
+    }
+    if not decision.allowed:
+        raise RateLimited(
+            f"At most {decision.limit} {method} requests a minute; retry in "
+            f"{decision.reset_after} s.",
+            headers={**headers, "Retry-After": str(decision.reset_after)},
+        )
+    response.headers.update(headers)

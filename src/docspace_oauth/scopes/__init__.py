@@ -1,0 +1,1 @@
+"""The scope catalogue DocSpace defines, and the endpoint that lists it."""

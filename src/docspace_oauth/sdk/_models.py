@@ -1,0 +1,148 @@
+"""Typed models of the DocSpace OAuth wire contract.
+
+Field names are the contract's JSON names. Response models ignore unknown
+fields, because a real DocSpace (or a newer one) sends more than the contract
+names; request models forbid them, so that a misspelt field fails here instead
+of being silently dropped by the server.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "ClientInfoResponse",
+    "ClientResponse",
+    "ClientSecretResponse",
+    "Consent",
+    "CreateClientRequest",
+    "ScopeResponse",
+    "UpdateClientRequest",
+]
+
+
+def _assume_utc(value: datetime) -> datetime:
+    # Servers that omit the offset mean UTC; an aware value compares safely
+    # with other aware values, where a naive one would raise.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+StrList = Annotated[list[str], BeforeValidator(_null_as_empty)]
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientInfoResponse(_Response):
+    """The public view of a client; never carries a secret."""
+
+    client_id: str
+    name: str
+    description: str | None = None
+    scopes: StrList = Field(default_factory=list)
+    website_url: str | None = None
+    terms_url: str | None = None
+    policy_url: str | None = None
+    logo: str | None = None
+    authentication_methods: StrList = Field(default_factory=list)
+    is_public: bool = False
+    created_on: AwareDatetime | None = None
+    created_by: str | None = None
+    modified_on: AwareDatetime | None = None
+    modified_by: str | None = None
+
+
+class ClientResponse(ClientInfoResponse):
+    """A client as its owner sees it.
+
+    ``client_secret`` is set only in the answer to ``create_client``: this
+    server shows a secret once (a real DocSpace also returns it on reads).
+    """
+
+    tenant: int | None = None
+    enabled: bool
+    client_secret: str | None = None
+    redirect_uris: StrList = Field(default_factory=list)
+    allowed_origins: StrList = Field(default_factory=list)
+    logout_redirect_uris: StrList = Field(default_factory=list)
+
+    @property
+    def allow_pkce(self) -> bool:
+        """Whether the client may authenticate with PKCE alone ("none")."""
+        return "none" in self.authentication_methods
+
+
+class ClientSecretResponse(_Response):
+    client_secret: str
+
+
+class ScopeResponse(_Response):
+    name: str
+    group: str | None = None
+    type: str | None = None
+
+
+def _join_scopes(value: Any) -> Any:
+    # The contract sends one space-joined string; accept a list too.
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else value
+
+
+class Consent(_Response):
+    """A user's consent to a client; ``scopes`` is space-joined, as on the wire."""
+
+    registered_client_id: str
+    scopes: Annotated[str, BeforeValidator(_join_scopes)] = ""
+    modified_at: AwareDatetime | None = None
+    client: ClientInfoResponse | None = None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class CreateClientRequest(_Request):
+    """Body of ``create_client``; the server validates lengths, URLs and scopes."""
+
+    name: str
+    scopes: list[str]
+    redirect_uris: list[str]
+    allowed_origins: list[str]
+    description: str | None = None
+    logo: str | None = None
+    allow_pkce: bool | None = None
+    is_public: bool | None = None
+    website_url: str | None = None
+    terms_url: str | None = None
+    policy_url: str | None = None
+    logout_redirect_uri: str | None = None
+    # This server's extension; omitted when None so DocSpace never sees it.
+    grant_types: list[str] | None = None
+
+
+class UpdateClientRequest(_Request):
+    """Body of ``update_client``; fields left None are not sent."""
+
+    name: str | None = None
+    description: str | None = None
+    logo: str | None = None
+    allow_pkce: bool | None = None
+    is_public: bool | None = None
+    allowed_origins: list[str] | None = None
+    redirect_uris: list[str] | None = None
+    scopes: list[str] | None = None
+    grant_types: list[str] | None = None

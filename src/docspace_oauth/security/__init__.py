@@ -1,0 +1,1 @@
+"""Hashes, secrets and the server's own keys."""

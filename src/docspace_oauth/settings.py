@@ -1,0 +1,71 @@
+"""The one settings object. Every knob is an environment variable with the DOCSPACE_OAUTH_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class UnsafeProductionSettings(RuntimeError):
+    """Raised when production mode is asked for with a default that is only fit for a laptop."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCSPACE_OAUTH_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path.cwd() / 'docspace-oauth.db'}",
+        description="sqlite:///path or postgresql://user@host/db; async drivers are chosen for you.",
+    )
+    issuer: str = "http://127.0.0.1:8000"
+    # Key for the HS256 `x-signature` JWTs a DocSpace portal mints; unset disables that scheme.
+    signature_secret: str | None = None
+    # Pepper for keyed hashes and key-encryption key. Unset: generated on first start and
+    # kept in the database, which is fine for a quickstart and refused in production.
+    secret_key: str | None = None
+    production: bool = False
+
+    rate_limit_enabled: bool = True
+    rate_limit_get: int = 200
+    rate_limit_post: int = 10
+    rate_limit_put: int = 15
+    rate_limit_window_seconds: int = 60
+    redis_url: str | None = None
+
+    # Sizes that keep hostile bodies from costing memory; a logo is at most 256,000 bytes
+    # decoded, which is ~341 KiB of base64, so 1 MiB leaves room for everything else.
+    max_body_bytes: int = 1024 * 1024
+
+    access_token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 60 * 24 * 3600
+    authorization_code_ttl_seconds: int = 60
+    cookie_secure: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if not self.production:
+            return self
+        problems = []
+        if not self.secret_key or len(self.secret_key) < 32:
+            problems.append("DOCSPACE_OAUTH_SECRET_KEY must be set to at least 32 characters")
+        if not self.issuer.startswith("https://"):
+            problems.append("DOCSPACE_OAUTH_ISSUER must be an https:// URL")
+        if not self.rate_limit_enabled:
+            problems.append("DOCSPACE_OAUTH_RATE_LIMIT_ENABLED must stay true")
+        if self.signature_secret is not None and len(self.signature_secret) < 32:
+            problems.append("DOCSPACE_OAUTH_SIGNATURE_SECRET must be at least 32 characters")
+        if problems:
+            raise UnsafeProductionSettings("production mode refused: " + "; ".join(problems))
+        return self
+
+    @property
+    def issuer_url(self) -> str:
+        return self.issuer.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Local users and tenants: created by the CLI, signed in through the sign-in page."""

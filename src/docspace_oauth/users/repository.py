@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.models import Tenant, User
+
+
+async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def count_users(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def get_by_email(session: AsyncSession, tenant_id: int, email: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.tenant_id == tenant_id, User.email == email)
+    )
+
+
+async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.callers.service import issue_api_key
+from docspace_oauth.errors import Conflict, ValidationFailed
+from docspace_oauth.errors import FieldError as FieldProblem
+from docspace_oauth.models import Role, Tenant, User
+from docspace_oauth.security.hashing import hash_password, verify_password
+from docspace_oauth.users import repository
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
+        raise ValidationFailed(
+            "Not an email address.", errors=[FieldProblem("email", "ErrorPattern", "not an email")]
+        )
+    return f"{local}@{domain.lower()}"
+
+
+async def ensure_tenant(session: AsyncSession, tenant_id: int, issuer: str) -> Tenant:
+    tenant = await repository.get_tenant(session, tenant_id)
+    if tenant is None:
+        tenant = Tenant(
+            id=tenant_id,
+            name=f"Tenant {tenant_id}",
+            # A local portal's address: the audience of the tokens its users get.
+            url=issuer.rstrip("/"),
+            created_at=datetime.now(UTC),
+        )
+        session.add(tenant)
+        await session.flush()
+    return tenant
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedUser:
+    user: User
+    api_key: str
+
+
+async def create_user(
+    session: AsyncSession,
+    hash_key: bytes,
+    *,
+    email: str,
+    role: Role,
+    tenant_id: int,
+    issuer: str,
+    name: str | None = None,
+    password: str | None = None,
+) -> CreatedUser:
+    email = normalise_email(email)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.",
+            errors=[FieldProblem("password", "ErrorPattern", "too short")],
+        )
+    await ensure_tenant(session, tenant_id, issuer)
+    if await repository.get_by_email(session, tenant_id, email) is not None:
+        raise Conflict(f"{email} already exists in tenant {tenant_id}.")
+    user = User(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        email=email,
+        name=name or email.split("@", 1)[0],
+        role=role.value,
+        password_hash=hash_password(password) if password is not None else None,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    await session.flush()
+    return CreatedUser(user=user, api_key=await issue_api_key(session, hash_key, user.id))
+
+
+async def authenticate(
+    session: AsyncSession, *, tenant_id: int, email: str, password: str
+) -> User | None:
+    try:
+        email = normalise_email(email)
+    except ValidationFailed:
+        verify_password(password, None)
+        return None
+    user = await repository.get_by_email(session, tenant_id, email)
+    if not verify_password(password, user.password_hash if user else None):
+        return None
+    return user
+
+
+async def bootstrap_owner(
+    session: AsyncSession, hash_key: bytes, issuer: str
+) -> CreatedUser | None:
+    """On the first start with an empty database: tenant 1 and its owner, so a newcomer can
+    call the API at once. Returns None when there are users already."""
+    if await repository.count_users(session) > 0:
+        return None
+    return await create_user(
+        session, hash_key, email="owner@example.com", role=Role.OWNER, tenant_id=1, issuer=issuer,
+        name="Owner",
+    )
