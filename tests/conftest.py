@@ -15,13 +15,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import jwt as pyjwt
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from docspace_oauth.db.engine import create_engine, session_factory
+from docspace_oauth.security.server_keys import ServerKeys, load_server_keys
+from docspace_oauth.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DOCSPACE_OAUTH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -236,3 +241,19 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
         yield live
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+async def db(live_server: LiveServer) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Direct access to the live server's database, to check what is (and isn't) stored."""
+    engine = create_engine(live_server.database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def server_keys(db: async_sessionmaker[AsyncSession], live_server: LiveServer) -> ServerKeys:
+    async with db() as session:
+        return await load_server_keys(session, Settings(database_url=live_server.database_url))

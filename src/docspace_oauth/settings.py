@@ -1,9 +1,10 @@
-"""The one settings object. Every knob is an environment variable with the DOCSPACE_OAUTH_ prefix."""
+"""The one settings object: every knob is an environment variable prefixed DOCSPACE_OAUTH_."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,7 +19,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default_factory=lambda: f"sqlite:///{Path.cwd() / 'docspace-oauth.db'}",
-        description="sqlite:///path or postgresql://user@host/db; async drivers are chosen for you.",
+        description="sqlite:///path or postgresql://user@host/db; the async driver is implied.",
     )
     issuer: str = "http://127.0.0.1:8000"
     # Key for the HS256 `x-signature` JWTs a DocSpace portal mints; unset disables that scheme.
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = 60 * 24 * 3600
     authorization_code_ttl_seconds: int = 60
     cookie_secure: bool = False
+
+    # The authorization server (docs/oauth.md).
+    signing_alg: Literal["ES256", "RS256"] = "ES256"  # for keys created from now on
+    session_ttl_seconds: int = 12 * 3600  # the sign-in page's asc_auth_key cookie
+    authorization_request_ttl_seconds: int = 600  # a request waiting on the consent page
+    # Failed client authentications (per client_id and IP) and failed sign-ins (per email and
+    # IP) allowed per window before 429; counted only when rate limiting is enabled.
+    client_auth_failure_limit: int = 20
+    sign_in_failure_limit: int = 10
+    auth_failure_window_seconds: int = 60
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

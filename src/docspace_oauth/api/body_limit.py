@@ -1,4 +1,4 @@
-"""Refuse oversized bodies before they are read into memory."""
+"""Refuse oversized bodies before the application reads them."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from docspace_oauth.errors import PayloadTooLarge
-
 
 class BodyLimitMiddleware:
+    """A declared Content-Length over the limit is refused at once. A body of unknown length
+    (chunked) is read here, up to the limit, and replayed to the application; past the limit
+    it is refused. Either way the application never sees a partial body."""
+
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -18,30 +20,42 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_large = int(value) > self.max_bytes
+                    declared = int(value)
                 except ValueError:
-                    too_large = False
-                if too_large:
-                    await self._refuse(scope, send)
-                    return
-        received = 0
+                    declared = None
+        if declared is not None:
+            if declared > self.max_bytes:
+                await self._refuse(scope, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        if scope.get("method") in {"GET", "HEAD", "OPTIONS", "DELETE"}:
+            await self.app(scope, receive, send)
+            return
 
-        async def limited_receive() -> Message:
-            nonlocal received
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # A chunked body with no length: the app's error handler renders this.
-                    raise PayloadTooLarge(
-                        f"The request body is larger than {self.max_bytes} bytes."
-                    )
-            return message
-
-        await self.app(scope, limited_receive, send)
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replay: list[Message] = [
+            {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        ]
+        await self.app(scope, _replay(replay, receive), send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(
@@ -60,7 +74,19 @@ class BodyLimitMiddleware:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed

@@ -34,12 +34,18 @@ _PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    return {status: {"description": "Problem details (RFC 9457)", **_PROBLEM} for status in statuses}
+    return {
+        status: {"description": "Problem details (RFC 9457)", **_PROBLEM} for status in statuses
+    }
 
 
 _AUTH = (401, 429)
-LastCreatedOn = Annotated[datetime | None, Query(description="Cursor: created_on of the last item.")]
-LastClientId = Annotated[str | None, Query(max_length=64, description="Cursor: the last item's id.")]
+LastCreatedOn = Annotated[
+    datetime | None, Query(description="Cursor: created_on of the last item.")
+]
+LastClientId = Annotated[
+    str | None, Query(max_length=64, description="Cursor: the last item's id.")
+]
 GracePeriod = Annotated[
     int | None,
     Query(
@@ -86,7 +92,10 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         last_created_on: LastCreatedOn = None,
     ) -> ClientPage:
         page = await service.list_page(
-            session, caller, limit=limit, last_client_id=last_client_id,
+            session,
+            caller,
+            limit=limit,
+            last_client_id=last_client_id,
             last_created_on=as_utc(last_created_on),
         )
         return ClientPage(
@@ -102,7 +111,9 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         summary="Delete every client the caller created",
         responses=_problems(*_AUTH),
     )
-    async def delete_user_clients(caller: CurrentCaller, session: SessionDep) -> DeletedClientsResponse:
+    async def delete_user_clients(
+        caller: CurrentCaller, session: SessionDep
+    ) -> DeletedClientsResponse:
         return DeletedClientsResponse(deleted=await service.delete_own(session, caller))
 
     @router.delete(
@@ -130,7 +141,10 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         last_created_on: LastCreatedOn = None,
     ) -> ClientInfoPage:
         page = await service.list_page(
-            session, caller, limit=limit, last_client_id=last_client_id,
+            session,
+            caller,
+            limit=limit,
+            last_client_id=last_client_id,
             last_created_on=as_utc(last_created_on),
         )
         return ClientInfoPage(
@@ -146,7 +160,9 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         summary="Get a client (never its secret)",
         responses=_problems(404, *_AUTH),
     )
-    async def get_client(client_id: str, caller: CurrentCaller, session: SessionDep) -> ClientResponse:
+    async def get_client(
+        client_id: str, caller: CurrentCaller, session: SessionDep
+    ) -> ClientResponse:
         return ClientResponse.of(await service.get_managed(session, caller, client_id))
 
     @router.put(
@@ -167,7 +183,9 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         summary="Delete a client; every token it holds dies at once",
         responses=_problems(404, *_AUTH),
     )
-    async def delete_client(client_id: str, caller: CurrentCaller, session: SessionDep) -> ClientIdResponse:
+    async def delete_client(
+        client_id: str, caller: CurrentCaller, session: SessionDep
+    ) -> ClientIdResponse:
         return ClientIdResponse(client_id=await service.delete(session, caller, client_id))
 
     @router.patch(

@@ -123,8 +123,14 @@ async def create(
     return CreatedClient(client=client, secret=secret)
 
 
-_OPTIONAL_TEXT = ("description", "logo", "website_url", "terms_url", "policy_url",
-                  "logout_redirect_uri")
+_OPTIONAL_TEXT = (
+    "description",
+    "logo",
+    "website_url",
+    "terms_url",
+    "policy_url",
+    "logout_redirect_uri",
+)
 
 
 async def update(

@@ -19,11 +19,18 @@ MIN_PASSWORD_LENGTH = 8
 def normalise_email(email: str) -> str:
     email = email.strip()
     local, at, domain = email.rpartition("@")
-    if not at or not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or len(email) > 320
+        or any(c.isspace() for c in email)
+    ):
         raise ValidationFailed(
             "Not an email address.", errors=[FieldProblem("email", "ErrorPattern", "not an email")]
         )
-    return f"{local}@{domain.lower()}"
+    # Compared case-insensitively, as every mail provider in practice treats them.
+    return email.lower()
 
 
 async def ensure_tenant(session: AsyncSession, tenant_id: int, issuer: str) -> Tenant:
@@ -103,6 +110,11 @@ async def bootstrap_owner(
     if await repository.count_users(session) > 0:
         return None
     return await create_user(
-        session, hash_key, email="owner@example.com", role=Role.OWNER, tenant_id=1, issuer=issuer,
+        session,
+        hash_key,
+        email="owner@example.com",
+        role=Role.OWNER,
+        tenant_id=1,
+        issuer=issuer,
         name="Owner",
     )
