@@ -126,8 +126,18 @@ class ServiceUnavailable(DocSpaceOAuthError):
 
 _STATUS_ERRORS: dict[int, type[DocSpaceOAuthError]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthenticated, Forbidden, NotFound, MethodNotAllowed,
-                Conflict, PayloadTooLarge, UnsupportedMediaType, RateLimited, ServiceUnavailable)
+    for cls in (
+        BadRequest,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        RateLimited,
+        ServiceUnavailable,
+    )
 }
 
 

@@ -26,8 +26,14 @@ INVALID_SCOPE = "ErrorInvalidScope"
 CONTRACT_CODES = frozenset({ERROR_NAME, EMPTY_FIELD, WRONG_URL, PATTERN, INVALID_SCOPE})
 
 URL_FIELDS = frozenset(
-    {"website_url", "terms_url", "policy_url", "logout_redirect_uri", "redirect_uris",
-     "allowed_origins"}
+    {
+        "website_url",
+        "terms_url",
+        "policy_url",
+        "logout_redirect_uri",
+        "redirect_uris",
+        "allowed_origins",
+    }
 )
 MAX_URL_LENGTH = 2048
 MAX_LOGO_BYTES = 256_000
@@ -88,7 +94,7 @@ def logo(value: str) -> str:
         raise PydanticCustomError(
             PATTERN, "logo must be a data URI: data:image/(png|jpeg|jpg|svg+xml);base64,..."
         )
-    payload = value[match.end():]
+    payload = value[match.end() :]
     if len(payload) > (MAX_LOGO_BYTES + 2) // 3 * 4 + 4:
         raise PydanticCustomError(PATTERN, f"logo is larger than {MAX_LOGO_BYTES} bytes")
     try:
@@ -134,7 +140,11 @@ def _code_for(field: str, error_type: str, value: Any) -> str:
 def _field_name(loc: Sequence[Any]) -> str:
     # loc is ("body", "redirect_uris", 3) or ("query", "limit"); the contract names fields
     # by their snake_case name alone.
-    names = [str(part) for part in loc if isinstance(part, str) and part not in {"body", "query", "path", "header", "cookie"}]
+    names = [
+        str(part)
+        for part in loc
+        if isinstance(part, str) and part not in {"body", "query", "path", "header", "cookie"}
+    ]
     return names[0] if names else "body"
 
 

@@ -79,9 +79,7 @@ def caller_from_signature(secret: str | None, token: str) -> Caller | None:
     try:
         decoded = jwt.decode(token, OctKey.import_key(secret), algorithms=["HS256"])
         claims = decoded.claims
-        jwt.JWTClaimsRegistry(
-            leeway=_CLOCK_SKEW_SECONDS, exp={"essential": True}
-        ).validate(claims)
+        jwt.JWTClaimsRegistry(leeway=_CLOCK_SKEW_SECONDS, exp={"essential": True}).validate(claims)
     except (JoseError, ValueError, TypeError):
         return None
     user_id = claims.get("user_id")

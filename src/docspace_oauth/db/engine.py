@@ -59,6 +59,7 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=20)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see above).
         @event.listens_for(engine.sync_engine, "connect")
         def _no_driver_transactions(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

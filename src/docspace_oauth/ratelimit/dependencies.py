@@ -23,7 +23,9 @@ async def enforce_rate_limit(
     if not runtime.settings.rate_limit_enabled:
         return
     method = request.method
-    who = caller.rate_limit_key if caller else f"ip:{request.client.host if request.client else '-'}"
+    who = (
+        caller.rate_limit_key if caller else f"ip:{request.client.host if request.client else '-'}"
+    )
     decision = await runtime.limiter.hit(
         f"{who}:{method}", _limit_for(method, runtime), runtime.settings.rate_limit_window_seconds
     )
