@@ -51,6 +51,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_kind", kinds, scope="session")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run every test of one database before any of the next.
+
+    pytest's own reordering interleaves the session-scoped `database_kind` with
+    `@pytest.mark.parametrize`, which would restart the session's live server at nearly every
+    item. A stable sort keeps each database's tests together, in their collected order.
+    """
+
+    def database(item: pytest.Item) -> str:
+        callspec = getattr(item, "callspec", None)
+        return str(callspec.params.get("database_kind", "")) if callspec else ""
+
+    kinds = list(dict.fromkeys(database(item) for item in items))
+    items.sort(key=lambda item: kinds.index(database(item)))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -76,7 +93,7 @@ def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -
     name = f"dso_test_{secrets.token_hex(6)}"
     try:
         asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL must fail loudly
+    except Exception as exc:
         pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for --db postgresql: {exc}")
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
@@ -94,7 +111,9 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "docspace_oauth.cli.main", *args],
         env=env,
@@ -128,7 +147,12 @@ class ServerProcess:
 
 
 def start_server(
-    database_url: str, *, workers: int = 1, port: int | None = None, **env_overrides: str
+    database_url: str,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    log_level: str = "warning",
+    **env_overrides: str,
 ) -> ServerProcess:
     """`docspace-oauth serve` as a user would run it, waiting until it answers."""
     port = port or _free_port()
@@ -137,8 +161,18 @@ def start_server(
     log = Path(tempfile.mkstemp(prefix="docspace-oauth-serve-", suffix=".log")[1])
     handle = log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "docspace_oauth.cli.main", "serve", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "docspace_oauth.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            log_level,
+        ],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -231,7 +265,9 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
         key_lines = [line for line in server.first_output if API_KEY_LINE.match(line.strip())]
         assert key_lines, f"first start printed no owner key:\n{server.log()}"
         live = LiveServer(
-            url=server.url, env=server.env, owner_key=key_lines[0].strip(),
+            url=server.url,
+            env=server.env,
+            owner_key=key_lines[0].strip(),
             database_url=database_url,
         )
         live.keys["owner"] = live.owner_key

@@ -8,19 +8,27 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.staticfiles import StaticFiles
 
 from docspace_oauth import __version__
 from docspace_oauth.api.body_limit import BodyLimitMiddleware
+from docspace_oauth.api.openapi import complete_openapi
+from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
+from docspace_oauth.oauth2 import endpoints as oauth2
+from docspace_oauth.oauth2.state import open_auth_server
+from docspace_oauth.ops import endpoints as ops
+from docspace_oauth.ops.middleware import RequestContextMiddleware
 from docspace_oauth.ratelimit.limiter import build_limiter
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
 from docspace_oauth.settings import Settings, get_settings
+from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 
 CLIENT_BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
 
@@ -82,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await open_runtime(settings)
         app.state.runtime = runtime
+        app.state.oauth2 = await open_auth_server(runtime)
         try:
             yield
         finally:
@@ -96,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Outermost, so that even a refused body gets a request id, a log line and a sample.
+    app.add_middleware(RequestContextMiddleware)
 
     for index, base in enumerate(CLIENT_BASES):
         alias = index > 0
@@ -105,17 +116,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(clients.build_public_router(base, alias=alias))
         app.include_router(clients.build_router(base, alias=alias))
     app.include_router(scopes.router)
+    app.include_router(oauth2.router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(audit.router)
+    app.include_router(ops.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description,
+                title=app.title,
+                version=app.version,
+                description=app.description,
                 routes=app.routes,
             )
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
                 PROBLEM_SCHEMA
             )
-            app.openapi_schema = schema
+            app.openapi_schema = complete_openapi(schema, app.routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -29,13 +29,18 @@ def test_openapi_lists_every_route_under_both_prefixes(live_server):
     validate(spec)
     operations = {(m, p) for p, item in spec["paths"].items() for m in item}
     assert EXPECTED <= operations
-    aliases = {(m, p.replace("/api/2.0/clients", "/api/2.0/oauth2/clients"))
-               for m, p in EXPECTED if p.startswith("/api/2.0/clients")}
+    aliases = {
+        (m, p.replace("/api/2.0/clients", "/api/2.0/oauth2/clients"))
+        for m, p in EXPECTED
+        if p.startswith("/api/2.0/clients")
+    }
     assert aliases <= operations
     create = spec["paths"]["/api/2.0/clients"]["post"]
     assert "201" in create["responses"]
     assert "application/problem+json" in create["responses"]["400"]["content"]
     schemas = spec["components"]["schemas"]
-    assert {"ClientResponse", "ClientInfoResponse", "CreateClientRequest", "Problem"} <= set(schemas)
+    assert {"ClientResponse", "ClientInfoResponse", "CreateClientRequest", "Problem"} <= set(
+        schemas
+    )
     name = schemas["CreateClientRequest"]["properties"]["name"]
     assert (name["minLength"], name["maxLength"]) == (3, 256)

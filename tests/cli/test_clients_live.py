@@ -292,3 +292,11 @@ def test_consents_list_of_a_new_user(new_user_cli: Callable[..., Invoke]) -> Non
     table = user("consents", "list")
     assert table.exit_code == 0
     assert "Client ID" in table.stdout
+
+
+def test_names_with_markup_print_as_typed(cli: Invoke) -> None:
+    name = f"[bold]App[/] {secrets.token_hex(3)}"
+    created = create(cli, name)
+    result = cli("clients", "show", created["client_id"])
+    assert result.exit_code == 0, result.output
+    assert name in result.stdout

@@ -16,9 +16,11 @@ import pytest
 def run(
     live_server: Any, *args: str, api_key: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run the command; ``api_key=""`` runs it with no API key at all."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCSPACE_OAUTH_")}
     env["DOCSPACE_OAUTH_URL"] = live_server.url
-    env["DOCSPACE_OAUTH_API_KEY"] = api_key or live_server.owner_key
+    if api_key != "":
+        env["DOCSPACE_OAUTH_API_KEY"] = api_key or live_server.owner_key
     return subprocess.run(
         [sys.executable, "-m", "docspace_oauth.cli.main", *args],
         env=env,

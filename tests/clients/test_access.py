@@ -50,8 +50,9 @@ def test_strangers_get_404_and_change_nothing(
 
 @pytest.mark.parametrize(("operation", "method", "suffix", "body"), OPERATIONS)
 @pytest.mark.parametrize("manager", ["user", "admin", "owner"])
-def test_creator_and_admins_may_manage(live_server, user_client, manager, operation, method,
-                                       suffix, body):
+def test_creator_and_admins_may_manage(
+    live_server, user_client, manager, operation, method, suffix, body
+):
     with live_server.client(live_server.keys[manager]) as http:
         response = _call(http, method, BASES[0], user_client["client_id"], suffix, body)
         assert response.status_code == 200, response.text
@@ -180,11 +181,15 @@ def test_x_signature_callers_need_not_exist_locally(live_server):
         http.cookies.clear()
         # Another portal user of the tenant: not theirs, so 404; a portal admin: visible.
         other = signature(str(uuid.uuid4()), 1)
-        assert http.get(f"/api/2.0/clients/{client_id}",
-                        headers={"x-signature": other}).status_code == 404
+        assert (
+            http.get(f"/api/2.0/clients/{client_id}", headers={"x-signature": other}).status_code
+            == 404
+        )
         admin = signature(str(uuid.uuid4()), 1, is_admin=True)
-        assert http.get(f"/api/2.0/clients/{client_id}",
-                        headers={"x-signature": admin}).status_code == 200
+        assert (
+            http.get(f"/api/2.0/clients/{client_id}", headers={"x-signature": admin}).status_code
+            == 200
+        )
         guest = signature(str(uuid.uuid4()), 1, is_guest=True)
         assert http.get("/api/2.0/clients", headers={"x-signature": guest}).json()["data"] == []
     with live_server.client(live_server.keys["admin"]) as local_admin:
@@ -212,8 +217,10 @@ def test_api_key_in_cookie_bare_header_and_bearer(live_server):
     key = live_server.keys["admin"]
     with live_server.client() as http:
         assert http.get("/api/2.0/clients", headers={"Authorization": key}).status_code == 200
-        assert http.get("/api/2.0/clients",
-                        headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert (
+            http.get("/api/2.0/clients", headers={"Authorization": f"Bearer {key}"}).status_code
+            == 200
+        )
         http.cookies.set("asc_auth_key", key)
         assert http.get("/api/2.0/clients").status_code == 200
         http.cookies.clear()

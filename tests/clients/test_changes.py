@@ -39,8 +39,17 @@ def test_update_changes_given_fields_and_keeps_the_rest(live_server, base):
     assert updated["redirect_uris"] == ["https://new.example.com/cb"]
     assert updated["scopes"] == ["rooms:read"]
     assert updated["client_secret"] is None
-    for unchanged in ("client_id", "tenant", "created_on", "created_by", "description", "logo",
-                      "allowed_origins", "website_url", "is_public"):
+    for unchanged in (
+        "client_id",
+        "tenant",
+        "created_on",
+        "created_by",
+        "description",
+        "logo",
+        "allowed_origins",
+        "website_url",
+        "is_public",
+    ):
         assert updated[unchanged] == created[unchanged], unchanged
     assert updated["modified_on"] > created["modified_on"]
     assert updated["modified_by"] != created["created_by"]  # the admin changed it
@@ -120,8 +129,7 @@ async def test_regenerate_kills_the_old_secret_at_once(live_server, db, server_k
     assert row.previous_secret_hash is None
 
 
-async def test_regenerate_with_grace_period_keeps_the_previous_secret(live_server, db,
-                                                                      server_keys):
+async def test_regenerate_with_grace_period_keeps_the_previous_secret(live_server, db, server_keys):
     with live_server.client(live_server.keys["user"]) as http:
         created = create_client(http)
         client_id = created["client_id"]
@@ -130,12 +138,15 @@ async def test_regenerate_with_grace_period_keeps_the_previous_secret(live_serve
         )
         assert response.status_code == 200
         until = datetime.fromisoformat(response.json()["previous_secret_expires_at"])
-        second = http.patch(f"/api/2.0/clients/{client_id}/regenerate",
-                            params={"grace_period": 600}).json()
+        second = http.patch(
+            f"/api/2.0/clients/{client_id}/regenerate", params={"grace_period": 600}
+        ).json()
     row = await _stored(db, client_id)
     # Only the secret just replaced survives a second rotation.
     assert row.secret_hash == keyed_hash(server_keys.hash_key, second["client_secret"])
-    assert row.previous_secret_hash == keyed_hash(server_keys.hash_key, response.json()["client_secret"])
+    assert row.previous_secret_hash == keyed_hash(
+        server_keys.hash_key, response.json()["client_secret"]
+    )
     assert row.previous_secret_hash != keyed_hash(server_keys.hash_key, created["client_secret"])
     assert abs((until - row.previous_secret_expires_at) - timedelta(seconds=3000)) < timedelta(
         seconds=30

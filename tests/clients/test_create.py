@@ -12,10 +12,26 @@ from docspace_oauth.security.hashing import keyed_hash
 from tests.factory import BASES, client_body, create_client
 
 CLIENT_RESPONSE_FIELDS = {
-    "name", "description", "tenant", "scopes", "enabled", "client_id", "client_secret",
-    "website_url", "terms_url", "policy_url", "logo", "authentication_methods",
-    "redirect_uris", "allowed_origins", "logout_redirect_uris", "created_on", "created_by",
-    "modified_on", "modified_by", "is_public",
+    "name",
+    "description",
+    "tenant",
+    "scopes",
+    "enabled",
+    "client_id",
+    "client_secret",
+    "website_url",
+    "terms_url",
+    "policy_url",
+    "logo",
+    "authentication_methods",
+    "redirect_uris",
+    "allowed_origins",
+    "logout_redirect_uris",
+    "created_on",
+    "created_by",
+    "modified_on",
+    "modified_by",
+    "is_public",
 }
 
 
@@ -56,7 +72,9 @@ def test_guest_cannot_create_and_nothing_is_stored(live_server):
         assert response.status_code == 403
         assert response.headers["content-type"].startswith("application/problem+json")
     with live_server.client(live_server.keys["admin"]) as admin:
-        names = [c["name"] for c in admin.get("/api/2.0/clients", params={"limit": 50}).json()["data"]]
+        names = [
+            c["name"] for c in admin.get("/api/2.0/clients", params={"limit": 50}).json()["data"]
+        ]
         assert body["name"] not in names
 
 
@@ -86,11 +104,19 @@ async def test_secret_is_stored_only_as_a_keyed_hash(live_server, db, server_key
         # The secret appears in no column of any table.
         dialect = session.bind.dialect.name
         if dialect == "sqlite":
-            tables = [r[0] for r in await session.execute(
-                text("SELECT name FROM sqlite_master WHERE type='table'"))]
+            tables = [
+                r[0]
+                for r in await session.execute(
+                    text("SELECT name FROM sqlite_master WHERE type='table'")
+                )
+            ]
         else:
-            tables = [r[0] for r in await session.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname='public'"))]
+            tables = [
+                r[0]
+                for r in await session.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+                )
+            ]
         for table in tables:
             rows = (await session.execute(text(f'SELECT * FROM "{table}"'))).all()
             assert all(secret not in str(tuple(r)) for r in rows), table

@@ -39,13 +39,22 @@ async def test_cursor_is_exact_when_many_clients_share_a_timestamp(live_server, 
     async with db() as session:
         for i in range(23):
             created_on = instant if i < 17 else instant - timedelta(microseconds=i)
-            session.add(Client(
-                client_id=str(uuid.uuid4()), tenant_id=tenant, name=f"Same instant {i}",
-                redirect_uris=["https://a.example.com/cb"], allowed_origins=["https://a.example.com"],
-                scopes=["openid"], grant_types=["authorization_code"], secret_hash="0" * 64,
-                created_on=created_on, created_by="seed", modified_on=created_on,
-                modified_by="seed",
-            ))
+            session.add(
+                Client(
+                    client_id=str(uuid.uuid4()),
+                    tenant_id=tenant,
+                    name=f"Same instant {i}",
+                    redirect_uris=["https://a.example.com/cb"],
+                    allowed_origins=["https://a.example.com"],
+                    scopes=["openid"],
+                    grant_types=["authorization_code"],
+                    secret_hash="0" * 64,
+                    created_on=created_on,
+                    created_by="seed",
+                    modified_on=created_on,
+                    modified_by="seed",
+                )
+            )
         await session.commit()
     with live_server.client(admin) as http:
         for path in ("/api/2.0/clients", "/api/2.0/clients/info"):
@@ -81,7 +90,8 @@ def test_docspace_style_cursor_with_time_only(live_server):
             "/api/2.0/clients", params={"limit": 5, "last_client_id": made[2]["client_id"]}
         )
         assert [c["client_id"] for c in by_id.json()["data"]] == [
-            made[1]["client_id"], made[0]["client_id"]
+            made[1]["client_id"],
+            made[0]["client_id"],
         ]
 
 

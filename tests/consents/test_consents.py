@@ -15,8 +15,17 @@ from tests.factory import create_client
 
 async def _grant(db, client_id, user_id, tenant, scopes, when):
     async with db() as session:
-        session.add(Consent(client_id=client_id, user_id=user_id, tenant_id=tenant,
-                            scopes=scopes, revoked=False, generation=0, modified_at=when))
+        session.add(
+            Consent(
+                client_id=client_id,
+                user_id=user_id,
+                tenant_id=tenant,
+                scopes=scopes,
+                revoked=False,
+                generation=0,
+                modified_at=when,
+            )
+        )
         await session.commit()
 
 
@@ -37,13 +46,18 @@ async def test_guest_revokes_own_consent_to_an_admins_client(live_server, db):
         assert item["client"]["name"] == client["name"]
         assert "client_secret" not in item["client"]
         # A guest may not read the client, but may revoke its own consent to it.
-        assert http.get(f"/api/2.0/clients/{client['client_id']}", headers=headers).status_code == 404
+        assert (
+            http.get(f"/api/2.0/clients/{client['client_id']}", headers=headers).status_code == 404
+        )
         revoked = http.delete(f"/api/2.0/clients/{client['client_id']}/revoke", headers=headers)
         assert revoked.status_code == 200
         assert http.get("/api/2.0/clients/consents", headers=headers).json()["data"] == []
     async with db() as session:
-        row = await session.scalar(select(Consent).where(Consent.client_id == client["client_id"],
-                                                         Consent.user_id == portal_guest))
+        row = await session.scalar(
+            select(Consent).where(
+                Consent.client_id == client["client_id"], Consent.user_id == portal_guest
+            )
+        )
         assert row is not None and row.revoked and row.generation == 1 and row.scopes == ""
     # The client itself is untouched.
     with live_server.client(live_server.keys["admin"]) as admin:
@@ -58,8 +72,13 @@ async def test_revoke_touches_only_the_callers_consent(live_server, db):
     await _grant(db, client["client_id"], alice, 1, "openid", now)
     await _grant(db, client["client_id"], bob, 1, "openid", now)
     with live_server.client() as http:
-        assert http.delete(f"/api/2.0/oauth2/clients/{client['client_id']}/revoke",
-                           headers={"x-signature": signature(alice, 1)}).status_code == 200
+        assert (
+            http.delete(
+                f"/api/2.0/oauth2/clients/{client['client_id']}/revoke",
+                headers={"x-signature": signature(alice, 1)},
+            ).status_code
+            == 200
+        )
         bobs = http.get("/api/2.0/clients/consents", headers={"x-signature": signature(bob, 1)})
         assert len(bobs.json()["data"]) == 1
 
@@ -79,8 +98,9 @@ async def test_consent_pages_are_exact_on_shared_modification_times(live_server,
     user = str(uuid.uuid4())
     instant = datetime(2026, 5, 6, 7, 8, 9, 10, tzinfo=UTC)
     for i, client_id in enumerate(clients):
-        await _grant(db, client_id, user, 1, "openid",
-                     instant if i < 5 else instant + timedelta(seconds=i))
+        await _grant(
+            db, client_id, user, 1, "openid", instant if i < 5 else instant + timedelta(seconds=i)
+        )
     headers = {"x-signature": signature(user, 1)}
     seen, params = [], {"limit": 2}
     with live_server.client() as http:
@@ -89,8 +109,11 @@ async def test_consent_pages_are_exact_on_shared_modification_times(live_server,
             seen.extend(c["registered_client_id"] for c in page["data"])
             if page["last_modified_on"] is None:
                 break
-            params = {"limit": 2, "last_modified_on": page["last_modified_on"],
-                      "last_client_id": page["last_client_id"]}
+            params = {
+                "limit": 2,
+                "last_modified_on": page["last_modified_on"],
+                "last_client_id": page["last_client_id"],
+            }
     assert sorted(seen) == sorted(clients)
     assert len(seen) == len(set(seen))
     assert seen[:2] == [clients[6], clients[5]]

@@ -22,8 +22,9 @@ LIMITED = {
 
 
 def _key(server, role="user"):
-    result = run_cli(server.env, "users", "create", f"rl-{uuid.uuid4().hex[:8]}@example.com",
-                     "--role", role)
+    result = run_cli(
+        server.env, "users", "create", f"rl-{uuid.uuid4().hex[:8]}@example.com", "--role", role
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
@@ -32,7 +33,9 @@ def test_defaults_are_docspaces():
     settings = Settings(_env_file=None)
     assert settings.rate_limit_enabled is True
     assert (settings.rate_limit_get, settings.rate_limit_post, settings.rate_limit_put) == (
-        200, 10, 15,
+        200,
+        10,
+        15,
     )
     assert settings.rate_limit_window_seconds == 60
 
@@ -46,8 +49,7 @@ def limited_server(database_url):
 
 def test_limit_per_caller_and_method_answers_429(limited_server):
     alice, bob = _key(limited_server), _key(limited_server)
-    with httpx.Client(base_url=limited_server.url,
-                      headers={"Authorization": alice}) as http:
+    with httpx.Client(base_url=limited_server.url, headers={"Authorization": alice}) as http:
         remaining = []
         for _ in range(3):
             response = http.post("/api/2.0/clients", json=client_body())
@@ -71,8 +73,9 @@ def test_limit_per_caller_and_method_answers_429(limited_server):
 
 def test_anonymous_callers_are_limited_by_address(limited_server):
     with httpx.Client(base_url=limited_server.url) as http:
-        statuses = [http.get(f"/api/2.0/clients/{uuid.uuid4()}/public/info").status_code
-                    for _ in range(6)]
+        statuses = [
+            http.get(f"/api/2.0/clients/{uuid.uuid4()}/public/info").status_code for _ in range(6)
+        ]
         assert statuses[:5] == [404] * 5
         assert statuses[5] == 429
 

@@ -16,11 +16,15 @@ def test_first_start_creates_an_owner_and_prints_its_key_once(tmp_path):
         keys = [line for line in server.first_output if API_KEY_LINE.match(line)]
         assert len(keys) == 1
         with httpx.Client(base_url=server.url, headers={"Authorization": keys[0]}) as http:
-            response = http.post("/api/2.0/clients", json={
-                "name": "First app", "scopes": ["openid"],
-                "redirect_uris": ["https://first.example.com/cb"],
-                "allowed_origins": ["https://first.example.com"],
-            })
+            response = http.post(
+                "/api/2.0/clients",
+                json={
+                    "name": "First app",
+                    "scopes": ["openid"],
+                    "redirect_uris": ["https://first.example.com/cb"],
+                    "allowed_origins": ["https://first.example.com"],
+                },
+            )
             assert response.status_code == 201
             assert response.json()["tenant"] == 1
     finally:
@@ -39,11 +43,15 @@ def test_users_create_prints_the_key_last_and_creates_the_tenant(live_server):
     key = result.stdout.strip().splitlines()[-1]
     assert API_KEY_LINE.match(key)
     with live_server.client(key) as http:
-        response = http.post("/api/2.0/clients", json={
-            "name": "Tenant 77 app", "scopes": ["openid"],
-            "redirect_uris": ["https://t77.example.com/cb"],
-            "allowed_origins": ["https://t77.example.com"],
-        })
+        response = http.post(
+            "/api/2.0/clients",
+            json={
+                "name": "Tenant 77 app",
+                "scopes": ["openid"],
+                "redirect_uris": ["https://t77.example.com/cb"],
+                "allowed_origins": ["https://t77.example.com"],
+            },
+        )
         assert response.json()["tenant"] == 77
         assert http.delete("/api/2.0/clients/tenant").status_code == 200  # an admin
 
@@ -55,10 +63,13 @@ def test_users_create_refuses_duplicates_and_bad_input(live_server):
     assert duplicate.returncode != 0
     assert "already exists" in duplicate.stderr
     assert run_cli(live_server.env, "users", "create", "not-an-email").returncode == 5
-    assert run_cli(live_server.env, "users", "create", "x@example.com", "--role",
-                   "emperor").returncode == 2
-    short = run_cli(live_server.env, "users", "create", "pw@example.com", "--password-stdin",
-                    stdin="short\n")
+    assert (
+        run_cli(live_server.env, "users", "create", "x@example.com", "--role", "emperor").returncode
+        == 2
+    )
+    short = run_cli(
+        live_server.env, "users", "create", "pw@example.com", "--password-stdin", stdin="short\n"
+    )
     assert short.returncode == 5
 
 
@@ -73,8 +84,9 @@ def test_password_is_stored_hashed(live_server):
 
     email = f"pw-{uuid.uuid4().hex[:6]}@example.com"
     password = "correct horse battery staple"
-    result = run_cli(live_server.env, "users", "create", email, "--password-stdin",
-                     stdin=password + "\n")
+    result = run_cli(
+        live_server.env, "users", "create", email, "--password-stdin", stdin=password + "\n"
+    )
     assert result.returncode == 0, result.stderr
 
     async def stored() -> str | None:

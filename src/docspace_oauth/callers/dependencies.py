@@ -8,6 +8,7 @@ another identity.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,6 +48,7 @@ async def optional_caller(
         caller = caller_from_signature(runtime.settings.signature_secret, signature)
     if caller is None:
         raise Unauthenticated("The credentials given are invalid or expired.", headers=_CHALLENGE)
+    caller = replace(caller, ip=request.client.host if request.client else "")
     request.state.caller = caller
     return caller
 

@@ -21,6 +21,7 @@ class Caller:
     email: str
     scheme: Scheme
     tenant_url: str = ""
+    ip: str = ""  # the address the request came from, for the audit trail
 
     @property
     def is_admin(self) -> bool:

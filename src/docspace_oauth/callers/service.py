@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.callers.principal import Caller, Scheme
@@ -44,6 +44,24 @@ async def issue_api_key(
     )
     await session.flush()
     return raw
+
+
+async def revoke_session_key(session: AsyncSession, hash_key: bytes, raw: str) -> bool:
+    """Sign-out: the session key stops working at once, on every instance. Only keys of kind
+    "session" are revoked; an API key someone put in the cookie is left alone."""
+    if not raw or len(raw) > 256:
+        return False
+    result = await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.key_hash == keyed_hash(hash_key, raw),
+            ApiKey.kind == "session",
+            ApiKey.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC)),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def caller_from_api_key(session: AsyncSession, hash_key: bytes, raw: str) -> Caller | None:

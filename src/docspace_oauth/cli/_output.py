@@ -56,11 +56,13 @@ class ExitCode(IntEnum):
 
 def stdout() -> Console:
     # Built per call, not at import: test runners swap sys.stdout per invocation.
-    return Console(highlight=False)
+    # No markup: client names and ids come from users, and "[...]" in them must
+    # print as typed, not restyle the output or raise.
+    return Console(highlight=False, markup=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, markup=False)
 
 
 def exit_code_for(error: DocSpaceOAuthError) -> ExitCode:
@@ -86,7 +88,8 @@ def print_error(error: DocSpaceOAuthError) -> None:
         return
     problem = error.problem
     console.print(Text(f"Error {problem.status}: {problem.title}", style="bold red"))
-    if problem.detail:
+    # A validation problem's detail restates its field errors; print those alone.
+    if problem.detail and not problem.errors:
         console.print(Text(problem.detail))
     for field_error in problem.errors:
         console.print(Text(f"  {field_error.field}: {field_error.message} ({field_error.code})"))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from docspace_oauth.cli.database import opened_runtime
+from docspace_oauth.cli.keys import keys_app
+from docspace_oauth.cli.remote import clients_app, consents_app, list_audit, scopes_app
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.models import Role
 from docspace_oauth.settings import UnsafeProductionSettings, get_settings
@@ -20,9 +24,15 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-users_app = typer.Typer(help="Manage local users (writes to the database directly).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage local users (writes to the database directly).", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
+app.add_typer(scopes_app, name="scopes")
+app.add_typer(consents_app, name="consents")
+app.command("audit")(list_audit)
+app.add_typer(keys_app, name="keys")
 err = Console(stderr=True)
 
 
@@ -45,11 +55,17 @@ def serve(
     """Migrate the database, create the first owner if there is none, and serve."""
     import uvicorn
 
+    from docspace_oauth.ops.logging import configure, uvicorn_log_config
+
     try:
         settings = get_settings()
     except UnsafeProductionSettings as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    configure(log_level)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers inherit this, so /metrics can add up every worker's counts.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="docspace-oauth-metrics-")
     owner_key = asyncio.run(_bootstrap())
     if owner_key:
         typer.echo("Created tenant 1 and its owner, owner@example.com.")
@@ -64,6 +80,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=uvicorn_log_config(log_level),
+        access_log=False,
         proxy_headers=False,
         server_header=False,
     )

@@ -7,6 +7,7 @@ Mounted by the root CLI as ``clients``, ``scopes`` and ``consents``.
 from __future__ import annotations
 
 import base64
+import itertools
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ from ._output import (
     stdout,
 )
 
-__all__ = ["clients_app", "consents_app", "scopes_app"]
+__all__ = ["clients_app", "consents_app", "list_audit", "scopes_app"]
 
 clients_app = typer.Typer(help="Manage OAuth clients on a server.", no_args_is_help=True)
 scopes_app = typer.Typer(help="Show the scope catalogue.", no_args_is_help=True)
@@ -387,6 +388,48 @@ def list_consents(
             consent.client.name if consent.client else "",
             consent.scopes,
             "" if consent.modified_at is None else consent.modified_at.isoformat("T", "seconds"),
+        )
+    print_table(table)
+
+
+def list_audit(
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", help="Only events about this client.")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action, e.g. client.delete.")
+    ] = None,
+    max_events: Annotated[
+        int, typer.Option("--max", min=1, help="Stop after this many events (newest first).")
+    ] = 100,
+    limit: PageSize = None,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+    signature: Signature = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show the tenant's audit trail, newest first (admins)."""
+    with _connect(url, api_key, signature) as api:
+        events = list(
+            itertools.islice(
+                api.get_audit_events(client_id=client_id, action=action, limit=limit),
+                max_events,
+            )
+        )
+    if as_json:
+        print_json(events)
+        return
+    table = Table("When", "Action", "Outcome", "Client ID", "User", "IP")
+    for column in table.columns[:3]:
+        column.no_wrap = True
+    for event in events:
+        table.add_row(
+            event.occurred_at.isoformat("T", "seconds"),
+            event.action,
+            event.outcome,
+            event.client_id or "",
+            event.actor_user_id or "",
+            event.actor_ip or "",
         )
     print_table(table)
 

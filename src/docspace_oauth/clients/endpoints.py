@@ -5,12 +5,20 @@ Every route is served under both /api/2.0/clients and /api/2.0/oauth2/clients, a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from docspace_oauth.api.dependencies import JsonBody, Limit, RateLimit, as_utc
+from docspace_oauth.api.dependencies import (
+    CursorInstant,
+    JsonBody,
+    Limit,
+    RateLimit,
+    as_utc,
+)
+from docspace_oauth.audit.actions import Action
+from docspace_oauth.audit.dependencies import audit_refusals
 from docspace_oauth.callers.dependencies import CurrentCaller
 from docspace_oauth.clients import service
 from docspace_oauth.clients.schemas import (
@@ -41,7 +49,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 _AUTH = (401, 429)
 LastCreatedOn = Annotated[
-    datetime | None, Query(description="Cursor: created_on of the last item.")
+    CursorInstant | None, Query(description="Cursor: created_on of the last item.")
 ]
 LastClientId = Annotated[
     str | None, Query(max_length=64, description="Cursor: the last item's id.")
@@ -66,7 +74,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         status_code=201,
         operation_id=f"create_client{suffix}",
         summary="Create a client (the secret is shown this once)",
-        dependencies=[JsonBody],
+        dependencies=[JsonBody, audit_refusals(Action.CLIENT_CREATE)],
         responses=_problems(400, 403, 413, 415, *_AUTH),
     )
     async def create_client(
@@ -108,6 +116,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.delete(
         "",
         operation_id=f"delete_user_clients{suffix}",
+        dependencies=[audit_refusals(Action.CLIENTS_DELETE_OWN)],
         summary="Delete every client the caller created",
         responses=_problems(*_AUTH),
     )
@@ -119,6 +128,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.delete(
         "/tenant",
         operation_id=f"delete_tenant_clients{suffix}",
+        dependencies=[audit_refusals(Action.CLIENTS_DELETE_TENANT)],
         summary="Delete every client of the caller's tenant (admins)",
         responses=_problems(403, *_AUTH),
     )
@@ -169,7 +179,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         "/{client_id}",
         operation_id=f"update_client{suffix}",
         summary="Update a client; fields left out keep their value",
-        dependencies=[JsonBody],
+        dependencies=[JsonBody, audit_refusals(Action.CLIENT_UPDATE)],
         responses=_problems(400, 404, 413, 415, *_AUTH),
     )
     async def update_client(
@@ -180,6 +190,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.delete(
         "/{client_id}",
         operation_id=f"delete_client{suffix}",
+        dependencies=[audit_refusals(Action.CLIENT_DELETE)],
         summary="Delete a client; every token it holds dies at once",
         responses=_problems(404, *_AUTH),
     )
@@ -192,7 +203,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         "/{client_id}/activation",
         operation_id=f"change_activation{suffix}",
         summary="Enable or disable a client; issued tokens stay valid until they expire",
-        dependencies=[JsonBody],
+        dependencies=[JsonBody, audit_refusals(Action.CLIENT_ACTIVATION)],
         responses=_problems(400, 404, 415, *_AUTH),
     )
     async def change_activation(
@@ -207,6 +218,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.patch(
         "/{client_id}/regenerate",
         operation_id=f"regenerate_secret{suffix}",
+        dependencies=[audit_refusals(Action.CLIENT_REGENERATE_SECRET)],
         summary="Regenerate the secret; the old one dies at once unless grace_period is given",
         responses=_problems(400, 404, *_AUTH),
     )
@@ -234,6 +246,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.delete(
         "/{client_id}/revoke",
         operation_id=f"revoke_user_client{suffix}",
+        dependencies=[audit_refusals(Action.CONSENT_REVOKE)],
         summary="Revoke the caller's own consent; its tokens for this client die at once",
         responses=_problems(404, *_AUTH),
     )

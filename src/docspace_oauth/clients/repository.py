@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from docspace_oauth.models import Client
+
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
 
 
 async def get(session: AsyncSession, client_id: str) -> Client | None:
@@ -38,15 +41,20 @@ async def page(
     created_by: str | None,
     limit: int,
     after: tuple[datetime, str | None] | None,
+    name_contains: str | None = None,
 ) -> Sequence[Client]:
     """Newest first; `after` is the last (created_on, client_id) of the previous page.
 
     With no client_id in the cursor (DocSpace's clients send only the time) the page starts
-    strictly before that instant, as DocSpace does.
+    strictly before that instant, as DocSpace does. `name_contains` filters by a
+    case-insensitive substring of the name (the console's search), within the same index range.
     """
     query = select(Client).where(Client.tenant_id == tenant_id)
     if created_by is not None:
         query = query.where(Client.created_by == created_by)
+    if name_contains:
+        pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", name_contains) + "%"
+        query = query.where(Client.name.ilike(pattern, escape="\\"))
     if after is not None:
         created_on, client_id = after
         query = query.where(

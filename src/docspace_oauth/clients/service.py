@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.audit.actions import Action
+from docspace_oauth.audit.service import record
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.clients import repository
 from docspace_oauth.clients.schemas import (
@@ -120,6 +122,13 @@ async def create(
         modified_by=caller.user_id,
     )
     await repository.add(session, client)
+    await record(
+        session,
+        caller,
+        Action.CLIENT_CREATE,
+        client_id=client.client_id,
+        details={"name": client.name},
+    )
     return CreatedClient(client=client, secret=secret)
 
 
@@ -148,6 +157,13 @@ async def update(
     values["modified_on"] = _now()
     values["modified_by"] = caller.user_id
     await repository.update_fields(session, client.client_id, values)
+    await record(
+        session,
+        caller,
+        Action.CLIENT_UPDATE,
+        client_id=client.client_id,
+        details={"fields": sorted(request.model_fields_set)},
+    )
     return await _reloaded(session, client.client_id)
 
 
@@ -166,6 +182,13 @@ async def change_activation(
         session,
         client.client_id,
         {"enabled": enabled, "modified_on": _now(), "modified_by": caller.user_id},
+    )
+    await record(
+        session,
+        caller,
+        Action.CLIENT_ACTIVATION,
+        client_id=client.client_id,
+        details={"enabled": enabled},
     )
     return await _reloaded(session, client.client_id)
 
@@ -193,13 +216,22 @@ async def regenerate_secret(
     secret = generate_secret()
     now = _now()
     keep_until = now + grace_period if grace_period else None
-    await repository.rotate_secret(
+    rotated = await repository.rotate_secret(
         session,
         client.client_id,
         new_hash=keyed_hash(hash_key, secret),
         keep_previous_until=keep_until,
         modified_on=now,
         modified_by=caller.user_id,
+    )
+    if rotated == 0:  # deleted by a concurrent request after our check: nothing was stored
+        raise ClientNotFound()
+    await record(
+        session,
+        caller,
+        Action.CLIENT_REGENERATE_SECRET,
+        client_id=client.client_id,
+        details={"grace_period_seconds": int(grace_period.total_seconds()) if grace_period else 0},
     )
     return RotatedSecret(secret=secret, previous_valid_until=keep_until)
 
@@ -208,21 +240,26 @@ async def delete(session: AsyncSession, caller: Caller, client_id: str) -> str:
     client = await get_managed(session, caller, client_id)
     if await repository.delete_ids(session, [client.client_id]) == 0:
         raise ClientNotFound()
+    await record(session, caller, Action.CLIENT_DELETE, client_id=client.client_id)
     return client.client_id
 
 
 async def delete_own(session: AsyncSession, caller: Caller) -> int:
     if caller.is_guest:
         return 0
-    return await repository.delete_where(
+    deleted = await repository.delete_where(
         session, tenant_id=caller.tenant_id, created_by=caller.user_id
     )
+    await record(session, caller, Action.CLIENTS_DELETE_OWN, details={"deleted": deleted})
+    return deleted
 
 
 async def delete_tenant(session: AsyncSession, caller: Caller) -> int:
     if not caller.is_admin:
         raise Forbidden("Only the portal's admins may delete every client of the tenant.")
-    return await repository.delete_where(session, tenant_id=caller.tenant_id, created_by=None)
+    deleted = await repository.delete_where(session, tenant_id=caller.tenant_id, created_by=None)
+    await record(session, caller, Action.CLIENTS_DELETE_TENANT, details={"deleted": deleted})
+    return deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +277,7 @@ async def list_page(
     limit: int,
     last_client_id: str | None,
     last_created_on: datetime | None,
+    name_contains: str | None = None,
 ) -> Page:
     if caller.is_guest:
         return Page([], limit, None, None)
@@ -259,6 +297,7 @@ async def list_page(
             created_by=_owner_filter(caller),
             limit=limit + 1,
             after=after,
+            name_contains=name_contains,
         )
     )
     has_more = len(rows) > limit

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from docspace_oauth.api.dependencies import Limit, RateLimit, as_utc
+from docspace_oauth.api.dependencies import CursorInstant, Limit, RateLimit, as_utc
 from docspace_oauth.callers.dependencies import CurrentCaller
 from docspace_oauth.clients.schemas import ClientInfoResponse
 from docspace_oauth.consents import service
@@ -26,7 +25,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         caller: CurrentCaller,
         session: SessionDep,
         limit: Limit = 30,
-        last_modified_on: Annotated[datetime | None, Query()] = None,
+        last_modified_on: Annotated[CursorInstant | None, Query()] = None,
         last_client_id: Annotated[str | None, Query(max_length=64)] = None,
     ) -> ConsentPage:
         page = await service.list_page(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.models import Client, Consent
@@ -53,3 +54,33 @@ async def page_for_user(
             query = query.where(Consent.modified_at < modified_at)
     query = query.order_by(Consent.modified_at.desc(), Consent.client_id.desc()).limit(limit)
     return [(consent, client) for consent, client in (await session.execute(query)).all()]
+
+
+async def grant(
+    session: AsyncSession,
+    *,
+    client_id: str,
+    user_id: str,
+    tenant_id: int,
+    scopes: str,
+    now: datetime,
+) -> int:
+    """Record (or renew) the user's consent with exactly `scopes`; returns the pair's
+    generation, which a revocation moved on and a grant leaves as it is."""
+    values = {
+        "client_id": client_id,
+        "user_id": user_id,
+        "tenant_id": tenant_id,
+        "scopes": scopes,
+        "revoked": False,
+        "generation": 0,
+        "modified_at": now,
+    }
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Consent).values(**values)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["client_id", "user_id"],
+        set_={"tenant_id": tenant_id, "scopes": scopes, "revoked": False, "modified_at": now},
+    ).returning(Consent.generation)
+    return int((await session.execute(upsert)).scalar_one())

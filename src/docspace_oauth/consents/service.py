@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.audit.actions import Action
+from docspace_oauth.audit.service import record
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.clients.service import get_in_tenant, parse_client_id
 from docspace_oauth.consents import repository
@@ -17,7 +19,14 @@ async def revoke_own(session: AsyncSession, caller: Caller, client_id: str) -> s
     Revoking when there is nothing to revoke succeeds: the outcome the caller asked for holds.
     """
     client = await get_in_tenant(session, caller, client_id)
-    await repository.revoke(session, client.client_id, caller.user_id, datetime.now(UTC))
+    revoked = await repository.revoke(session, client.client_id, caller.user_id, datetime.now(UTC))
+    await record(
+        session,
+        caller,
+        Action.CONSENT_REVOKE,
+        client_id=client.client_id,
+        details={"had_consent": bool(revoked)},
+    )
     return client.client_id
 
 

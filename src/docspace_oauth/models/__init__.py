@@ -1,20 +1,36 @@
 """ORM models. Importing this package registers every table on `Base.metadata`."""
 
+from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
+from docspace_oauth.models.token import (
+    AuthorizationCode,
+    AuthorizationRequest,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+    TokenFamily,
+)
 from docspace_oauth.models.user import ApiKey, Role, User
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
+    "AuthorizationCode",
+    "AuthorizationRequest",
     "Base",
     "Client",
     "Consent",
+    "RefreshToken",
+    "RevokedAccessToken",
     "Role",
     "ServerSecret",
+    "SigningKey",
     "Tenant",
+    "TokenFamily",
     "UTCDateTime",
     "User",
     "utcnow",

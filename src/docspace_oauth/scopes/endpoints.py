@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from docspace_oauth.api.dependencies import RateLimit
 from docspace_oauth.callers.dependencies import CurrentCaller
 from docspace_oauth.scopes.catalogue import CATALOGUE
 from docspace_oauth.scopes.schemas import ScopeResponse
 
-router = APIRouter(tags=["scopes"])
+router = APIRouter(tags=["scopes"], dependencies=[RateLimit])
 
 _RESPONSE = [ScopeResponse(name=s.name, group=s.group, type=s.type) for s in CATALOGUE]
 

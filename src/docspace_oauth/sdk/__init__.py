@@ -24,6 +24,7 @@ from ._errors import (
     ValidationError,
 )
 from ._models import (
+    AuditEvent,
     ClientInfoResponse,
     ClientResponse,
     ClientSecretResponse,
@@ -37,6 +38,7 @@ from ._retry import RetryPolicy
 __all__ = [
     "APIError",
     "AsyncClient",
+    "AuditEvent",
     "AuthenticationError",
     "Client",
     "ClientInfoResponse",

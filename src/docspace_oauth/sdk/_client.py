@@ -25,6 +25,7 @@ from ._core import (
 )
 from ._errors import TransportError, error_from_response
 from ._models import (
+    AuditEvent,
     ClientInfoResponse,
     ClientResponse,
     ClientSecretResponse,
@@ -33,7 +34,7 @@ from ._models import (
     ScopeResponse,
     UpdateClientRequest,
 )
-from ._pages import CLIENT_CURSOR, CONSENT_CURSOR, PageWalker
+from ._pages import AUDIT_CURSOR, CLIENT_CURSOR, CONSENT_CURSOR, PageWalker
 from ._retry import RetryPolicy, retry_after_seconds
 
 __all__ = ["Client"]
@@ -166,6 +167,23 @@ class Client:
         """The caller's consents to clients, most recently changed first."""
         walker = PageWalker(Consent, CONSENT_CURSOR, limit)
         return self._walk(self._settings.collection_path("consents"), walker)
+
+    def get_audit_events(
+        self,
+        *,
+        client_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[AuditEvent]:
+        """This server's audit trail, newest first (an extension; admins only)."""
+        filters = {"client_id": client_id, "action": action}
+        walker = PageWalker(
+            AuditEvent,
+            AUDIT_CURSOR,
+            limit,
+            filters={k: v for k, v in filters.items() if v is not None},
+        )
+        return self._walk(self._settings.audit_path, walker)
 
     def get_scopes(self) -> list[ScopeResponse]:
         return parse_list(self._send(Call("GET", self._settings.scopes_path)), ScopeResponse)

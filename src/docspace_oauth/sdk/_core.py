@@ -35,6 +35,7 @@ __all__ = [
 
 DEFAULT_CLIENTS_PATH = "/api/2.0/clients"
 DEFAULT_SCOPES_PATH = "/api/2.0/scopes"
+AUDIT_PATH = "/api/2.0/audit"
 # The server's accepted range for regenerate_secret's grace period: one week.
 MAX_GRACE_PERIOD = 604_800
 DEFAULT_TIMEOUT = 30.0
@@ -73,6 +74,7 @@ class Settings:
         self.retry = policy
         self.clients_path = "/" + clients_path.strip("/")
         self.scopes_path = "/" + scopes_path.strip("/")
+        self.audit_path = AUDIT_PATH
 
     def client_path(self, client_id: str, *suffix: str) -> str:
         # Quote the id so that a hostile or mistaken id cannot reach another route.

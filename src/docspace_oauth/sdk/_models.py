@@ -115,6 +115,20 @@ class Consent(_Response):
         return self.scopes.split()
 
 
+class AuditEvent(_Response):
+    """An entry of this server's audit trail (an extension; DocSpace has no such route)."""
+
+    id: int
+    occurred_at: AwareDatetime
+    tenant_id: int | None = None
+    actor_user_id: str | None = None
+    actor_ip: str | None = None
+    action: str
+    client_id: str | None = None
+    outcome: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
 class CreateClientRequest(_Request):
     """Body of ``create_client``; the server validates lengths, URLs and scopes."""
 

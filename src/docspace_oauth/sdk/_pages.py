@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import UnexpectedResponseError
 
-__all__ = ["CLIENT_CURSOR", "CONSENT_CURSOR", "PageWalker"]
+__all__ = ["AUDIT_CURSOR", "CLIENT_CURSOR", "CONSENT_CURSOR", "PageWalker"]
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -24,6 +24,8 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 # "last_created_on"}; consent pages name "last_modified_on" instead.
 CLIENT_CURSOR = ("last_created_on", "last_client_id")
 CONSENT_CURSOR = ("last_modified_on", "last_client_id")
+# This server's audit trail (an extension): {"data", "limit", "last_id"}.
+AUDIT_CURSOR = ("last_id",)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class PageWalker(Generic[ItemT]):
     item_type: type[ItemT]
     cursor_fields: tuple[str, ...]
     limit: int | None = None
+    filters: dict[str, str] = field(default_factory=dict)
     _params: dict[str, str] | None = field(init=False, default=None)
     _seen: set[tuple[Any, ...]] = field(init=False, default_factory=set)
 
@@ -57,7 +60,10 @@ class PageWalker(Generic[ItemT]):
         return items
 
     def _base_params(self) -> dict[str, str]:
-        return {} if self.limit is None else {"limit": str(self.limit)}
+        params = dict(self.filters)
+        if self.limit is not None:
+            params["limit"] = str(self.limit)
+        return params
 
     def _advance(self, body: dict[str, Any], *, had_items: bool) -> dict[str, str] | None:
         cursor = tuple(body.get(name) for name in self.cursor_fields)

@@ -22,3 +22,13 @@ async def get_by_email(session: AsyncSession, tenant_id: int, email: str) -> Use
 
 async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
+
+
+async def first_with_password(session: AsyncSession, email: str) -> User | None:
+    """The account with this email that can sign in, in the lowest-numbered tenant."""
+    return await session.scalar(
+        select(User)
+        .where(User.email == email, User.password_hash.is_not(None))
+        .order_by(User.tenant_id)
+        .limit(1)
+    )

@@ -89,14 +89,19 @@ async def create_user(
 
 
 async def authenticate(
-    session: AsyncSession, *, tenant_id: int, email: str, password: str
+    session: AsyncSession, *, tenant_id: int | None, email: str, password: str
 ) -> User | None:
+    """With no tenant (the console's sign-in), the account with that email in the
+    lowest-numbered tenant that has a password: deterministic, and one password check."""
     try:
         email = normalise_email(email)
     except ValidationFailed:
         verify_password(password, None)
         return None
-    user = await repository.get_by_email(session, tenant_id, email)
+    if tenant_id is None:
+        user = await repository.first_with_password(session, email)
+    else:
+        user = await repository.get_by_email(session, tenant_id, email)
     if not verify_password(password, user.password_hash if user else None):
         return None
     return user

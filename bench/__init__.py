@@ -1,0 +1,1 @@
+"""The load bench: `python bench/run.py` (see docs/performance.md)."""

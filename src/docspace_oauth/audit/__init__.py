@@ -1,0 +1,1 @@
+"""The audit trail: append-only events for management operations and token-security events."""

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from docspace_oauth.api.dependencies import Limit, RateLimit
+from docspace_oauth.audit import service
+from docspace_oauth.audit.actions import Action
+from docspace_oauth.audit.schemas import AuditEventResponse, AuditPage
+from docspace_oauth.callers.dependencies import CurrentCaller
+from docspace_oauth.clients.service import parse_client_id
+from docspace_oauth.runtime import SessionDep
+
+router = APIRouter(tags=["audit"], dependencies=[RateLimit])
+
+
+@router.get(
+    "/api/2.0/audit",
+    summary="The tenant's audit trail, newest first (admins; keyset-paged)",
+)
+async def get_audit_events(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: Limit = 30,
+    last_id: Annotated[int | None, Query(ge=1, description="Cursor: the last event's id.")] = None,
+    client_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[Action | None, Query()] = None,
+) -> AuditPage:
+    events = await service.read_page(
+        session,
+        caller,
+        limit=limit + 1,
+        before_id=last_id,
+        client_id=(parse_client_id(client_id) or client_id) if client_id else None,
+        action=action,
+    )
+    has_more = len(events) > limit
+    events = events[:limit]
+    return AuditPage(
+        data=[AuditEventResponse.of(e) for e in events],
+        limit=limit,
+        last_id=events[-1].id if has_more else None,
+    )

@@ -1,0 +1,196 @@
+"""Writing and reading the audit trail.
+
+Successful operations are recorded in the operation's own transaction, so the trail says
+exactly what committed. Denials and security events are recorded in a transaction of their
+own, because the request that caused them rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from docspace_oauth.audit import repository
+from docspace_oauth.audit.actions import Action, Outcome
+from docspace_oauth.callers.principal import Caller
+from docspace_oauth.errors import Forbidden
+from docspace_oauth.models.audit import AuditEvent
+
+logger = logging.getLogger("docspace_oauth.audit")
+
+# Events of a request whose transaction will roll back, written once it has ended: writing
+# them in a second transaction while the first still holds SQLite's write lock would wait on
+# ourselves.
+_deferred: ContextVar[list[AuditEvent] | None] = ContextVar("audit_deferred", default=None)
+
+
+def _event(
+    action: Action,
+    outcome: Outcome,
+    *,
+    tenant_id: int | None,
+    user_id: str | None,
+    ip: str | None,
+    client_id: str | None,
+    details: Mapping[str, Any] | None,
+) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=datetime.now(UTC),
+        tenant_id=tenant_id,
+        actor_user_id=user_id,
+        actor_ip=ip,
+        action=action.value,
+        client_id=client_id,
+        outcome=outcome.value,
+        details=dict(details or {}),
+    )
+
+
+async def record(
+    session: AsyncSession,
+    caller: Caller,
+    action: Action,
+    *,
+    client_id: str | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    await repository.append(
+        session,
+        _event(
+            action,
+            outcome,
+            tenant_id=caller.tenant_id,
+            user_id=caller.user_id,
+            ip=caller.ip,
+            client_id=client_id,
+            details=details,
+        ),
+    )
+
+
+async def record_event(
+    session: AsyncSession,
+    action: Action,
+    outcome: Outcome,
+    *,
+    tenant_id: int | None,
+    user_id: str | None = None,
+    ip: str | None = None,
+    client_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Record in the caller's transaction, for protocol events that have no API caller."""
+    await repository.append(
+        session,
+        _event(
+            action,
+            outcome,
+            tenant_id=tenant_id,
+            user_id=user_id,
+            ip=ip,
+            client_id=client_id,
+            details=details,
+        ),
+    )
+
+
+async def record_apart(
+    sessions: async_sessionmaker[AsyncSession],
+    action: Action,
+    outcome: Outcome,
+    *,
+    tenant_id: int | None,
+    user_id: str | None = None,
+    ip: str | None = None,
+    client_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Record in a transaction of its own; never let the audit write hide the real error."""
+    try:
+        async with sessions() as session:
+            await repository.append(
+                session,
+                _event(
+                    action,
+                    outcome,
+                    tenant_id=tenant_id,
+                    user_id=user_id,
+                    ip=ip,
+                    client_id=client_id,
+                    details=details,
+                ),
+            )
+            await session.commit()
+    except Exception:
+        logger.exception("could not append audit event %s", action.value)
+
+
+def defer(
+    action: Action,
+    outcome: Outcome,
+    *,
+    tenant_id: int | None,
+    user_id: str | None = None,
+    ip: str | None = None,
+    client_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Queue an event for `flush_deferred`, called by whoever owns the transaction."""
+    events = _deferred.get()
+    if events is None:
+        events = []
+        _deferred.set(events)
+    events.append(
+        _event(
+            action,
+            outcome,
+            tenant_id=tenant_id,
+            user_id=user_id,
+            ip=ip,
+            client_id=client_id,
+            details=details,
+        )
+    )
+
+
+async def flush_deferred(sessions: async_sessionmaker[AsyncSession]) -> None:
+    events = _deferred.get()
+    if not events:
+        return
+    _deferred.set(None)
+    try:
+        async with sessions() as session:
+            for event in events:
+                await repository.append(session, event)
+            await session.commit()
+    except Exception:
+        logger.exception("could not append %d audit event(s)", len(events))
+
+
+async def read_page(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    limit: int,
+    before_id: int | None,
+    client_id: str | None,
+    action: Action | None,
+) -> list[AuditEvent]:
+    if not caller.is_admin:
+        raise Forbidden("Only the portal's admins may read the audit trail.")
+    return list(
+        await repository.page(
+            session,
+            tenant_id=caller.tenant_id,
+            limit=limit,
+            before_id=before_id,
+            client_id=client_id,
+            action=action.value if action else None,
+        )
+    )

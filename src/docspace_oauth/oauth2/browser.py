@@ -1,0 +1,163 @@
+"""The person at the browser: who is signed in, and the checks that keep other sites out.
+
+Credentials are looked for in the same places as the management API (Authorization header,
+`asc_auth_key` cookie, `x-signature` header or cookie) but a stale one is not an error here:
+it means "not signed in", and the sign-in page is shown.
+
+Forms are protected three ways: SameSite=Lax on the session cookie, an Origin /
+Sec-Fetch-Site check on every POST, and a token in each form: for the consent form an HMAC of
+the session credential (useless without the cookie), for the sign-in form a double-submit
+cookie. Callers that authenticate with a header rather than a cookie carry no ambient
+authority, so they need no form token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from docspace_oauth.callers.principal import Caller
+from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
+from docspace_oauth.oauth2.errors import CrossOriginRefused
+from docspace_oauth.oauth2.state import AuthServer
+from docspace_oauth.security.hashing import keyed_hash
+
+AUTH_COOKIE = "asc_auth_key"
+SIGNATURE = "x-signature"
+LOGIN_CSRF_COOKIE = "dso_login_csrf"
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserCaller:
+    caller: Caller
+    credential: str
+    from_cookie: bool
+
+
+def _api_key_header(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    return None if scheme.lower() == "basic" else header.strip()
+
+
+async def signed_in(
+    request: Request, session: AsyncSession, server: AuthServer
+) -> BrowserCaller | None:
+    hash_key = server.hash_key
+    secret = server.settings.signature_secret
+    api_key = _api_key_header(request)
+    if api_key is not None:
+        caller = await caller_from_api_key(session, hash_key, api_key)
+        if caller is not None:
+            return BrowserCaller(caller, api_key, from_cookie=False)
+    signature = request.headers.get(SIGNATURE)
+    if signature:
+        caller = caller_from_signature(secret, signature)
+        if caller is not None:
+            return BrowserCaller(caller, signature, from_cookie=False)
+    cookie = request.cookies.get(AUTH_COOKIE)
+    if cookie:
+        caller = await caller_from_api_key(session, hash_key, cookie)
+        if caller is not None:
+            return BrowserCaller(caller, cookie, from_cookie=True)
+    signature = request.cookies.get(SIGNATURE)
+    if signature:
+        caller = caller_from_signature(secret, signature)
+        if caller is not None:
+            return BrowserCaller(caller, signature, from_cookie=True)
+    return None
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def refuse_cross_origin(request: Request, issuer: str) -> None:
+    """A browser's form post must come from our own pages. A caller that sends no Origin
+    (curl, a server) is not a browser being driven by another site, and passes."""
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise CrossOriginRefused("This form was sent from another site; it was refused.")
+    origin = request.headers.get("origin")
+    if origin is not None and (origin == "null" or origin_of(origin) != origin_of(issuer)):
+        raise CrossOriginRefused("This form was sent from another site; it was refused.")
+
+
+CONSOLE_PATH = "/console"
+_CONSOLE_NEXT = re.compile(r"^/console(?:/[A-Za-z0-9._~/-]*)?(?:\?[A-Za-z0-9._~%&=+:,-]*)?$")
+
+
+def is_console_path(next_url: str) -> bool:
+    """A place in the console to return to after signing in: a same-site relative path under
+    /console, never an absolute or scheme-relative URL (no open redirect)."""
+    if len(next_url) > 2048 or _CONSOLE_NEXT.match(next_url) is None:
+        return False
+    return not any(part in {".", ".."} for part in next_url.split("?", 1)[0].split("/"))
+
+
+def consent_csrf_token(server: AuthServer, credential: str) -> str:
+    return keyed_hash(server.hash_key, "consent-form\x00" + credential)
+
+
+def consent_csrf_ok(server: AuthServer, who: BrowserCaller, submitted: str | None) -> bool:
+    if not who.from_cookie:
+        return True
+    expected = consent_csrf_token(server, who.credential)
+    return submitted is not None and hmac.compare_digest(expected, submitted)
+
+
+def login_csrf_token(request: Request) -> str:
+    existing = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if existing and 20 <= len(existing) <= 64:
+        return existing
+    return secrets.token_urlsafe(24)
+
+
+def login_csrf_ok(request: Request, submitted: str | None) -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    return bool(cookie and submitted) and hmac.compare_digest(str(cookie), str(submitted))
+
+
+def secure_cookies(server: AuthServer) -> bool:
+    return server.settings.cookie_secure or server.issuer.startswith("https://")
+
+
+def set_login_csrf_cookie(response: Response, server: AuthServer, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path="/oauth2",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(server),
+    )
+
+
+def set_session_cookie(response: Response, server: AuthServer, api_key: str) -> None:
+    response.set_cookie(
+        AUTH_COOKIE,
+        api_key,
+        max_age=server.settings.session_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(server),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/oauth2")

@@ -1,0 +1,147 @@
+"""Client authentication at the token, introspection and revocation endpoints.
+
+Methods: client_secret_basic (RFC 6749 2.3.1), client_secret_post (what DocSpace's clients
+send), and `none` for clients registered with allow_pkce, which prove possession with PKCE
+instead. A secret is compared in constant time against the current hash and, during a grace
+period asked for at regeneration, the previous one. Failures are counted per client_id and
+IP; over the limit the pair gets 429 until the window ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import unquote_plus
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.audit.actions import Action, Outcome
+from docspace_oauth.audit.service import defer
+from docspace_oauth.clients.service import parse_client_id
+from docspace_oauth.models import utcnow
+from docspace_oauth.oauth2 import repository
+from docspace_oauth.oauth2.errors import InvalidClient, InvalidRequest, TooManyFailures
+from docspace_oauth.oauth2.repository import ClientRecord
+from docspace_oauth.oauth2.state import AuthServer
+from docspace_oauth.security.hashing import keyed_hash_matches
+
+
+class AuthMethod(StrEnum):
+    BASIC = "client_secret_basic"
+    POST = "client_secret_post"
+    NONE = "none"
+
+
+SUPPORTED_METHODS = [AuthMethod.BASIC.value, AuthMethod.POST.value, AuthMethod.NONE.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    client_id: str
+    secret: str | None
+    method: AuthMethod
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatedClient:
+    record: ClientRecord
+    method: AuthMethod
+    ip: str = ""
+
+    @property
+    def client_id(self) -> str:
+        return self.record.client_id
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None  # another scheme is not a client credential here
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidClient("Malformed Basic credentials.") from exc
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise InvalidClient("Malformed Basic credentials.")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def credentials(authorization: str | None, form: Mapping[str, str]) -> Credentials:
+    """Which client claims to be calling, and how. Two methods at once is a bad request."""
+    basic = _basic(authorization)
+    form_id = form.get("client_id")
+    form_secret = form.get("client_secret")
+    if basic is not None:
+        if form_secret is not None:
+            raise InvalidRequest("Use one client authentication method, not two.")
+        client_id, secret = basic
+        if form_id is not None and form_id != client_id:
+            raise InvalidRequest("client_id differs from the authenticated client.")
+        return Credentials(client_id, secret, AuthMethod.BASIC)
+    if not form_id:
+        raise InvalidClient("Send client credentials (HTTP Basic, or client_id and secret).")
+    if form_secret is not None:
+        return Credentials(form_id, form_secret, AuthMethod.POST)
+    return Credentials(form_id, None, AuthMethod.NONE)
+
+
+def _secret_matches(hash_key: bytes, record: ClientRecord, secret: str) -> bool:
+    current = keyed_hash_matches(hash_key, secret, record.secret_hash)
+    previous_live = (
+        record.previous_secret_hash is not None
+        and record.previous_secret_expires_at is not None
+        and record.previous_secret_expires_at > utcnow()
+    )
+    # Both comparisons always run, so timing says nothing about which secret matched.
+    previous = keyed_hash_matches(
+        hash_key, secret, record.previous_secret_hash if previous_live else None
+    )
+    return current or previous
+
+
+async def authenticate(
+    server: AuthServer,
+    session: AsyncSession,
+    creds: Credentials,
+    *,
+    ip: str,
+    allow_none: bool,
+) -> AuthenticatedClient:
+    throttle_key = f"{creds.client_id[:64]}|{ip}"
+    wait = server.client_auth_failures.blocked_for(throttle_key)
+    if wait is not None:
+        raise TooManyFailures(wait)
+    record = None
+    if parse_client_id(creds.client_id) == creds.client_id:  # the canonical form only
+        record = await repository.client_record(session, creds.client_id)
+    ok = False
+    if record is not None:
+        if creds.secret is not None:
+            ok = _secret_matches(server.hash_key, record, creds.secret)
+        else:
+            ok = allow_none and record.allow_pkce
+    elif creds.secret is not None:
+        keyed_hash_matches(server.hash_key, creds.secret, None)  # same cost as a wrong secret
+    if not ok or record is None:
+        # Written after this request's transaction, which rolls back with the error.
+        defer(
+            Action.CLIENT_AUTH_FAILED,
+            Outcome.FAILURE,
+            tenant_id=record.tenant_id if record else None,
+            ip=ip,
+            client_id=creds.client_id[:64],
+            details={"method": creds.method.value, "known_client": record is not None},
+        )
+        wait = await server.client_auth_failures.failed(throttle_key)
+        if wait is not None:
+            raise TooManyFailures(wait)
+        if record is not None and creds.secret is None:
+            raise InvalidClient("This client must authenticate with its secret.")
+        raise InvalidClient()
+    return AuthenticatedClient(record, creds.method, ip)

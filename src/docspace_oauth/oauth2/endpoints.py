@@ -1,0 +1,272 @@
+"""HTTP for the authorization server: thin; the rules live in the service modules.
+
+These routes are outside the management API's per-caller rate limits. The token,
+introspection and revocation endpoints count failed client authentications instead
+(per client_id and IP), and the sign-in form counts failed sign-ins (per email and IP).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from docspace_oauth.clients.schemas import GrantType
+from docspace_oauth.oauth2 import authorize as authorization
+from docspace_oauth.oauth2 import client_auth, grants, introspection, keys
+from docspace_oauth.oauth2.discovery import metadata
+from docspace_oauth.oauth2.errors import (
+    NO_STORE,
+    InvalidRequest,
+    MissingToken,
+    OAuth2Error,
+    UnsupportedGrantType,
+)
+from docspace_oauth.oauth2.schemas import (
+    IntrospectionResponse,
+    JWKSet,
+    OAuth2ErrorResponse,
+    ServerMetadata,
+    TokenResponse,
+    UserInfoResponse,
+)
+from docspace_oauth.oauth2.state import AuthServerDep, client_ip
+from docspace_oauth.ops.metrics import record_grant
+
+router = APIRouter(tags=["oauth2"])
+
+_FORM = "application/x-www-form-urlencoded"
+_GRANTS = {
+    GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
+    GrantType.REFRESH_TOKEN.value: grants.refresh_token,
+    GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": OAuth2ErrorResponse, "description": "RFC 6749 error"},
+    401: {"model": OAuth2ErrorResponse, "description": "invalid_client"},
+    429: {"model": OAuth2ErrorResponse, "description": "Too many failed authentications"},
+}
+_PUBLIC = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+_HTML: dict[str, Any] = {"content": {"text/html": {}}}
+
+
+async def _oauth_form(request: Request) -> dict[str, str]:
+    """An RFC 6749 request body: form-encoded, every parameter at most once."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != _FORM:
+        raise InvalidRequest(f"Send the parameters as {_FORM}.")
+    form = await request.form()
+    result: dict[str, str] = {}
+    for name in form:
+        values = form.getlist(name)
+        if len(values) > 1:
+            raise InvalidRequest(f"{name} is given more than once.")
+        if not isinstance(values[0], str):
+            raise InvalidRequest(f"{name} must be text.")
+        result[name] = values[0]
+    return result
+
+
+async def _browser_form(request: Request) -> FormData:
+    return await request.form(max_files=0, max_fields=64)
+
+
+def _cors(request: Request, allowed_origins: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """A browser app (a PKCE client) may read the answer if its origin is registered."""
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") in allowed_origins:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+# The authorization endpoint, sign-in and consent: pages for people.
+
+
+@router.get(
+    "/oauth2/authorize",
+    summary="Start an authorization (302 to sign-in, consent, or back with a code)",
+    response_class=HTMLResponse,
+    responses={302: {"description": "To sign-in, consent, or the redirect_uri"}, 400: _HTML},
+)
+async def authorize(request: Request, server: AuthServerDep) -> Response:
+    async with server.transaction(write=True) as session:
+        return await authorization.authorize(server, session, request)
+
+
+@router.post(
+    "/oauth2/authorize",
+    summary="Submit consent (form: client_id, state, scope); 302 to the redirect_uri",
+    response_class=HTMLResponse,
+    responses={302: {"description": "To the redirect_uri with code, state and iss"}, 400: _HTML},
+)
+async def submit_consent(request: Request, server: AuthServerDep) -> Response:
+    form = await _browser_form(request)
+    async with server.transaction(write=True) as session:
+        return await authorization.submit_consent(server, session, request, form)
+
+
+@router.get("/oauth2/consent", summary="The consent page", response_class=HTMLResponse)
+async def consent_page(request: Request, server: AuthServerDep) -> Response:
+    async with server.transaction(write=False) as session:
+        return await authorization.consent_page(server, session, request)
+
+
+@router.get("/oauth2/login", summary="The sign-in page", response_class=HTMLResponse)
+async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
+    async with server.transaction(write=False) as session:
+        return await authorization.sign_in_page(server, session, request)
+
+
+@router.post(
+    "/oauth2/login",
+    summary="Sign in (form: email, password); sets the asc_auth_key session cookie",
+    response_class=HTMLResponse,
+    responses={303: {"description": "Back to /oauth2/authorize"}},
+)
+async def sign_in(request: Request, server: AuthServerDep) -> Response:
+    form = await _browser_form(request)
+    async with server.transaction(write=True) as session:
+        return await authorization.sign_in(server, session, request, form)
+
+
+# The token endpoint and its companions: JSON for clients.
+
+
+@router.post(
+    "/oauth2/token",
+    summary="Exchange a grant for tokens",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+)
+async def token(request: Request, server: AuthServerDep) -> Response:
+    form = await _oauth_form(request)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise InvalidRequest("grant_type is required.")
+    grant = _GRANTS.get(grant_type)
+    if grant is None:
+        raise UnsupportedGrantType(f"Unsupported grant_type {grant_type[:64]!r}.")
+    credentials = client_auth.credentials(request.headers.get("authorization"), form)
+    uses_client_only = grant_type == GrantType.CLIENT_CREDENTIALS.value
+    async with server.transaction(write=not uses_client_only) as session:
+        client = await client_auth.authenticate(
+            server, session, credentials, ip=client_ip(request), allow_none=not uses_client_only
+        )
+        await server.keys.sync(session, client.record.key_version)
+        try:
+            result = await grant(server, session, client, form)
+        except OAuth2Error as exc:
+            record_grant(grant_type, exc.error)
+            raise
+    record_grant(grant_type, "issued")
+    return JSONResponse(
+        result.as_dict(), headers={**NO_STORE, **_cors(request, client.record.allowed_origins)}
+    )
+
+
+@router.post(
+    "/oauth2/introspect",
+    summary="Token introspection (RFC 7662); the calling client authenticates",
+    response_model=IntrospectionResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+)
+async def introspect(request: Request, server: AuthServerDep) -> Response:
+    form = await _oauth_form(request)
+    value = form.get("token")
+    if value is None:
+        raise InvalidRequest("token is required.")
+    credentials = client_auth.credentials(request.headers.get("authorization"), form)
+    async with server.transaction(write=False) as session:
+        client = await client_auth.authenticate(
+            server, session, credentials, ip=client_ip(request), allow_none=False
+        )
+        body = await introspection.introspect(server, session, client, value)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(
+    "/oauth2/revoke",
+    summary="Token revocation (RFC 7009)",
+    responses={200: {"description": "Revoked, or nothing to revoke"}, **_ERRORS},
+)
+async def revoke(request: Request, server: AuthServerDep) -> Response:
+    form = await _oauth_form(request)
+    value = form.get("token")
+    if value is None:
+        raise InvalidRequest("token is required.")
+    credentials = client_auth.credentials(request.headers.get("authorization"), form)
+    async with server.transaction(write=True) as session:
+        client = await client_auth.authenticate(
+            server, session, credentials, ip=client_ip(request), allow_none=True
+        )
+        await introspection.revoke(server, session, client, value)
+    return Response(
+        status_code=200, headers={**NO_STORE, **_cors(request, client.record.allowed_origins)}
+    )
+
+
+def _bearer(request: Request, form: dict[str, str] | None) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if form and form.get("access_token"):
+        return form["access_token"]
+    raise MissingToken("Send the access token as Authorization: Bearer.")
+
+
+@router.get(
+    "/oauth2/userinfo",
+    summary="OpenID Connect userinfo for the bearer access token",
+    response_model=UserInfoResponse,
+    response_model_exclude_none=True,
+)
+async def userinfo(request: Request, server: AuthServerDep) -> Response:
+    value = _bearer(request, None)
+    async with server.transaction(write=False) as session:
+        body = await introspection.userinfo(server, session, value)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post("/oauth2/userinfo", include_in_schema=False)
+async def userinfo_post(request: Request, server: AuthServerDep) -> Response:
+    form = await _oauth_form(request) if request.headers.get("content-type") else None
+    value = _bearer(request, form)
+    async with server.transaction(write=False) as session:
+        body = await introspection.userinfo(server, session, value)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.get("/oauth2/jwks", summary="The token-signing keys (JWK set)", response_model=JWKSet)
+async def jwks(server: AuthServerDep) -> Response:
+    async with server.transaction(write=False) as session:
+        rows = await keys.published(
+            session, access_token_ttl=server.settings.access_token_ttl_seconds
+        )
+    return JSONResponse(
+        {"keys": [row.public_jwk for row in rows]},
+        headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+@router.get(
+    "/.well-known/openid-configuration",
+    summary="OpenID Provider metadata",
+    response_model=ServerMetadata,
+)
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    summary="Authorization server metadata (RFC 8414)",
+    response_model=ServerMetadata,
+)
+@router.get(
+    "/oauth2/.well-known/openid-configuration",
+    summary="OpenID Provider metadata (DocSpace's path)",
+    response_model=ServerMetadata,
+)
+async def discovery(server: AuthServerDep) -> Response:
+    return JSONResponse(metadata(server.issuer), headers=_PUBLIC)

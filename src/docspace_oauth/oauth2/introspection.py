@@ -1,0 +1,176 @@
+"""Introspection (RFC 7662), revocation (RFC 7009) and userinfo (OIDC Core 5.3).
+
+An access token is active when its signature, issuer and expiry check out and nothing has
+revoked it since: its client still exists (a deleted client's row is gone), its jti was not
+revoked, its family was not revoked (code replay, refresh-token reuse, RFC 7009), and, for a
+user's token, the consent generation it carries is the pair's current one. All of that is
+one SELECT. A disabled client's tokens stay active until they expire, as the seed says.
+
+A client may introspect any token of its own tenant (a resource server needs that); tokens
+of other tenants are simply inactive to it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.audit.actions import Action, Outcome
+from docspace_oauth.audit.service import record_event
+from docspace_oauth.models import utcnow
+from docspace_oauth.oauth2 import repository
+from docspace_oauth.oauth2.client_auth import AuthenticatedClient
+from docspace_oauth.oauth2.errors import InsufficientScope, InvalidToken
+from docspace_oauth.oauth2.repository import AccessTokenState
+from docspace_oauth.oauth2.state import AuthServer
+from docspace_oauth.oauth2.tokens import VerifiedAccessToken, looks_like_jwt, verify_with_reload
+from docspace_oauth.security.hashing import keyed_hash
+
+INACTIVE: dict[str, Any] = {"active": False}
+OPENID = "openid"
+
+
+async def verified(server: AuthServer, token: str) -> VerifiedAccessToken | None:
+    return await verify_with_reload(
+        server.keys, token, issuer=server.issuer, now=int(time.time()), reload=server.reload_keys
+    )
+
+
+def _is_user_token(token: VerifiedAccessToken) -> bool:
+    return token.generation is not None
+
+
+def _active(token: VerifiedAccessToken, state: AccessTokenState) -> bool:
+    if state.client_tenant is None or state.client_tenant != token.tenant_id:
+        return False  # the client was deleted
+    if state.jti_revoked or state.family_revoked:
+        return False
+    if _is_user_token(token):
+        return state.consent_generation == token.generation
+    # Without a generation, only a client's own client_credentials token is valid.
+    return token.subject == token.client_id and token.family_id is None
+
+
+async def access_token_state(session: AsyncSession, token: VerifiedAccessToken) -> AccessTokenState:
+    return await repository.access_token_state(
+        session,
+        client_id=token.client_id,
+        subject=token.subject,
+        jti=token.jti,
+        family_id=token.family_id,
+        with_consent=_is_user_token(token),
+    )
+
+
+def _timestamp(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+async def introspect(
+    server: AuthServer, session: AsyncSession, caller: AuthenticatedClient, token: str
+) -> dict[str, Any]:
+    if not token or len(token) > 8192:
+        return INACTIVE
+    if looks_like_jwt(token):
+        access = await verified(server, token)
+        if access is None or access.tenant_id != caller.record.tenant_id:
+            return INACTIVE
+        if not _active(access, await access_token_state(session, access)):
+            return INACTIVE
+        claims = access.claims
+        return {
+            "active": True,
+            "token_type": "Bearer",
+            "scope": claims["scope"],
+            "client_id": access.client_id,
+            "sub": access.subject,
+            "aud": claims.get("aud"),
+            "iss": claims.get("iss"),
+            "exp": access.expires_at,
+            "iat": access.issued_at,
+            "jti": access.jti,
+            "tid": access.tenant_id,
+            "cid": access.client_id,
+        }
+    state = await repository.refresh_token_state(session, keyed_hash(server.hash_key, token))
+    if state is None:
+        return INACTIVE
+    family, refresh = state.family, state.token
+    live = (
+        refresh.used_at is None
+        and refresh.expires_at > utcnow()
+        and family.revoked_at is None
+        and state.consent_generation == family.generation
+        and state.client_tenant is not None
+        and state.client_tenant == caller.record.tenant_id
+    )
+    if not live:
+        return INACTIVE
+    return {
+        "active": True,
+        "token_type": "refresh_token",
+        "scope": family.scopes,
+        "client_id": refresh.client_id,
+        "sub": family.user_id,
+        "exp": _timestamp(refresh.expires_at),
+        "iat": _timestamp(refresh.created_at),
+        "tid": family.tenant_id,
+        "cid": refresh.client_id,
+    }
+
+
+async def revoke(
+    server: AuthServer, session: AsyncSession, caller: AuthenticatedClient, token: str
+) -> None:
+    """RFC 7009: revoke a token the caller holds. Unknown tokens and tokens of other clients
+    are answered the same way (200) so that nothing can be learnt by probing."""
+    if not token or len(token) > 8192:
+        return
+    if looks_like_jwt(token):
+        access = await verified(server, token)
+        if access is not None and access.client_id == caller.client_id:
+            await repository.revoke_access_token(
+                session, access.jti, datetime.fromtimestamp(access.expires_at, UTC)
+            )
+            await _audit_revoke(session, caller, "access_token")
+        return
+    status = await repository.refresh_token_status(session, keyed_hash(server.hash_key, token))
+    if status is not None and status.client_id == caller.client_id and status.family_id:
+        # RFC 7009 2.1: revoking a refresh token also ends the access tokens of its grant.
+        await repository.revoke_family(session, status.family_id, utcnow())
+        await _audit_revoke(session, caller, "refresh_token")
+
+
+async def _audit_revoke(session: AsyncSession, caller: AuthenticatedClient, kind: str) -> None:
+    await record_event(
+        session,
+        Action.TOKEN_REVOKE,
+        Outcome.SUCCESS,
+        tenant_id=caller.record.tenant_id,
+        ip=caller.ip,
+        client_id=caller.client_id,
+        details={"token_type": kind},
+    )
+
+
+async def userinfo(server: AuthServer, session: AsyncSession, token: str) -> dict[str, Any]:
+    access = await verified(server, token)
+    if access is None:
+        raise InvalidToken("The access token is invalid or expired.")
+    if not _active(access, await access_token_state(session, access)):
+        raise InvalidToken("The access token was revoked.")
+    if OPENID not in access.scopes or not _is_user_token(access):
+        raise InsufficientScope("The access token lacks the openid scope.")
+    profile = await repository.local_profile(session, access.subject, access.tenant_id)
+    if profile is None and access.family_id is not None:
+        profile = await repository.family_profile(session, access.family_id)
+    name, email = profile or ("", "")
+    body: dict[str, Any] = {"sub": access.subject, "tid": access.tenant_id}
+    if name:
+        body["name"] = name
+    if email:
+        body["email"] = email
+    return body

@@ -1,0 +1,404 @@
+"""Queries of the authorization server. Flushes, never commits.
+
+Every revocation here is one row write (a family, a jti, a consent generation); nothing
+scans or updates tokens in bulk. Single-use rows (codes, refresh tokens, pending requests)
+are claimed with one conditional UPDATE or DELETE ... RETURNING, so that of any number of
+concurrent attempts exactly one wins, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.models import (
+    AuthorizationCode,
+    AuthorizationRequest,
+    Client,
+    Consent,
+    RefreshToken,
+    RevokedAccessToken,
+    Tenant,
+    TokenFamily,
+    User,
+)
+from docspace_oauth.oauth2 import keys
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+async def dialect_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with ON CONFLICT support for the session's database."""
+    name = (await session.connection()).dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+# Clients, as the token, introspection and revocation endpoints need them: a handful of
+# columns (never the logo), the tenant's URL and the newest signing key, in one statement.
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    client_id: str
+    tenant_id: int
+    enabled: bool
+    allow_pkce: bool
+    grant_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    redirect_uris: tuple[str, ...]
+    allowed_origins: tuple[str, ...]
+    secret_hash: str
+    previous_secret_hash: str | None
+    previous_secret_expires_at: datetime | None
+    tenant_url: str | None
+    key_version: int | None
+
+
+async def client_record(session: AsyncSession, client_id: str) -> ClientRecord | None:
+    row = (
+        await session.execute(
+            select(
+                Client.client_id,
+                Client.tenant_id,
+                Client.enabled,
+                Client.allow_pkce,
+                Client.grant_types,
+                Client.scopes,
+                Client.redirect_uris,
+                Client.allowed_origins,
+                Client.secret_hash,
+                Client.previous_secret_hash,
+                Client.previous_secret_expires_at,
+                Tenant.url,
+                keys.version_subquery(),
+            )
+            .outerjoin(Tenant, Tenant.id == Client.tenant_id)
+            .where(Client.client_id == client_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return ClientRecord(
+        client_id=row[0],
+        tenant_id=row[1],
+        enabled=bool(row[2]),
+        allow_pkce=bool(row[3]),
+        grant_types=tuple(row[4] or ()),
+        scopes=tuple(row[5] or ()),
+        redirect_uris=tuple(row[6] or ()),
+        allowed_origins=tuple(row[7] or ()),
+        secret_hash=row[8],
+        previous_secret_hash=row[9],
+        previous_secret_expires_at=row[10],
+        tenant_url=row[11],
+        key_version=row[12],
+    )
+
+
+async def full_client(session: AsyncSession, client_id: str) -> Client | None:
+    """The whole row, for the pages that show the client (name, logo, links)."""
+    return await session.get(Client, client_id)
+
+
+async def tenant_url(session: AsyncSession, tenant_id: int) -> str | None:
+    return await session.scalar(select(Tenant.url).where(Tenant.id == tenant_id))
+
+
+# Pending authorization requests.
+
+
+async def put_pending(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert or replace the pending request for (user, client, state)."""
+    stmt = (await dialect_insert(session, AuthorizationRequest)).values(**values)
+    changes = {k: v for k, v in values.items() if k != "id"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=changes))
+
+
+async def get_pending(session: AsyncSession, request_id: str) -> AuthorizationRequest | None:
+    return await session.get(AuthorizationRequest, request_id)
+
+
+async def claim_pending(session: AsyncSession, request_id: str) -> AuthorizationRequest | None:
+    """Take the pending request away; of two concurrent consents only one gets it."""
+    result = await session.execute(
+        delete(AuthorizationRequest)
+        .where(AuthorizationRequest.id == request_id)
+        .returning(AuthorizationRequest),
+        execution_options=_NO_SYNC,
+    )
+    return result.scalars().one_or_none()
+
+
+# Codes.
+
+
+async def add_code(session: AsyncSession, code: AuthorizationCode) -> None:
+    session.add(code)
+    await session.flush()
+
+
+async def claim_code(
+    session: AsyncSession, code_hash: str, *, family_id: str, now: datetime
+) -> AuthorizationCode | None:
+    """Mark the code used and name the family it issues, if nobody did before."""
+    result = await session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now, family_id=family_id)
+        .returning(AuthorizationCode),
+        execution_options=_NO_SYNC,
+    )
+    return result.scalars().one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class UsedStatus:
+    client_id: str
+    family_id: str | None
+    used: bool
+
+
+async def code_status(session: AsyncSession, code_hash: str) -> UsedStatus | None:
+    row = (
+        await session.execute(
+            select(
+                AuthorizationCode.client_id,
+                AuthorizationCode.family_id,
+                AuthorizationCode.used_at,
+            ).where(AuthorizationCode.code_hash == code_hash)
+        )
+    ).one_or_none()
+    return None if row is None else UsedStatus(row[0], row[1], row[2] is not None)
+
+
+# Families and refresh tokens.
+
+
+async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> int:
+    """One row: the family's refresh tokens and access tokens all die with it."""
+    result = await session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now),
+        execution_options=_NO_SYNC,
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def add_family(
+    session: AsyncSession, family: TokenFamily, refresh: RefreshToken | None
+) -> None:
+    session.add(family)
+    if refresh is not None:
+        session.add(refresh)
+    await session.flush()
+
+
+async def add_refresh_token(session: AsyncSession, refresh: RefreshToken) -> None:
+    session.add(refresh)
+    await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRefresh:
+    family_id: str
+    expires_at: datetime
+
+
+async def claim_refresh_token(
+    session: AsyncSession, token_hash: str, *, client_id: str, now: datetime
+) -> ClaimedRefresh | None:
+    """Rotate: mark the token used if it is this client's and unused. Race-safe: of any
+    number of concurrent uses exactly one sees a row come back."""
+    row = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.client_id == client_id,
+                RefreshToken.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .returning(RefreshToken.family_id, RefreshToken.expires_at),
+            execution_options=_NO_SYNC,
+        )
+    ).one_or_none()
+    return None if row is None else ClaimedRefresh(row[0], row[1])
+
+
+async def refresh_token_status(session: AsyncSession, token_hash: str) -> UsedStatus | None:
+    row = (
+        await session.execute(
+            select(RefreshToken.client_id, RefreshToken.family_id, RefreshToken.used_at).where(
+                RefreshToken.token_hash == token_hash
+            )
+        )
+    ).one_or_none()
+    return None if row is None else UsedStatus(row[0], row[1], row[2] is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyState:
+    family: TokenFamily
+    consent_generation: int | None  # None: no consent, or a revoked one
+
+    @property
+    def live(self) -> bool:
+        return (
+            self.family.revoked_at is None
+            and self.consent_generation is not None
+            and self.consent_generation == self.family.generation
+        )
+
+
+async def family_state(session: AsyncSession, family_id: str) -> FamilyState | None:
+    row = (
+        await session.execute(
+            select(TokenFamily, Consent.generation)
+            .outerjoin(
+                Consent,
+                (Consent.client_id == TokenFamily.client_id)
+                & (Consent.user_id == TokenFamily.user_id)
+                & Consent.revoked.is_(False),
+            )
+            .where(TokenFamily.id == family_id)
+        )
+    ).one_or_none()
+    return None if row is None else FamilyState(row[0], row[1])
+
+
+# Consents.
+
+
+async def consent_generation(session: AsyncSession, client_id: str, user_id: str) -> int | None:
+    """The pair's current generation, or None when there is no live consent."""
+    value = await session.scalar(
+        select(Consent.generation).where(
+            Consent.client_id == client_id,
+            Consent.user_id == user_id,
+            Consent.revoked.is_(False),
+        )
+    )
+    return None if value is None else int(value)
+
+
+# Introspection: everything that can have revoked a token, in one statement.
+
+
+@dataclass(frozen=True, slots=True)
+class AccessTokenState:
+    client_tenant: int | None  # None: the client is gone
+    jti_revoked: bool
+    family_revoked: bool
+    consent_generation: int | None
+
+
+async def access_token_state(
+    session: AsyncSession,
+    *,
+    client_id: str,
+    subject: str,
+    jti: str,
+    family_id: str | None,
+    with_consent: bool,
+) -> AccessTokenState:
+    columns: list[Any] = [
+        select(Client.tenant_id).where(Client.client_id == client_id).scalar_subquery(),
+        exists().where(RevokedAccessToken.jti == jti),
+    ]
+    if family_id is not None:
+        columns.append(
+            exists().where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_not(None))
+        )
+    if with_consent:
+        columns.append(
+            select(Consent.generation)
+            .where(
+                Consent.client_id == client_id,
+                Consent.user_id == subject,
+                Consent.revoked.is_(False),
+            )
+            .scalar_subquery()
+        )
+    row = (await session.execute(select(*columns))).one()
+    index = 2
+    family_revoked = False
+    if family_id is not None:
+        family_revoked = bool(row[index])
+        index += 1
+    generation = row[index] if with_consent else None
+    return AccessTokenState(
+        client_tenant=row[0],
+        jti_revoked=bool(row[1]),
+        family_revoked=family_revoked,
+        consent_generation=None if generation is None else int(generation),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenState:
+    token: RefreshToken
+    family: TokenFamily
+    consent_generation: int | None
+    client_tenant: int | None
+
+
+async def refresh_token_state(session: AsyncSession, token_hash: str) -> RefreshTokenState | None:
+    row = (
+        await session.execute(
+            select(
+                RefreshToken,
+                TokenFamily,
+                Consent.generation,
+                select(Client.tenant_id)
+                .where(Client.client_id == RefreshToken.client_id)
+                .scalar_subquery(),
+            )
+            .join(TokenFamily, TokenFamily.id == RefreshToken.family_id)
+            .outerjoin(
+                Consent,
+                (Consent.client_id == TokenFamily.client_id)
+                & (Consent.user_id == TokenFamily.user_id)
+                & Consent.revoked.is_(False),
+            )
+            .where(RefreshToken.token_hash == token_hash)
+        )
+    ).one_or_none()
+    return None if row is None else RefreshTokenState(row[0], row[1], row[2], row[3])
+
+
+async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
+    stmt = (await dialect_insert(session, RevokedAccessToken)).values(
+        jti=jti, expires_at=expires_at
+    )
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["jti"]))
+
+
+# Profiles for userinfo and id_tokens.
+
+
+async def local_profile(
+    session: AsyncSession, user_id: str, tenant_id: int
+) -> tuple[str, str] | None:
+    row = (
+        await session.execute(
+            select(User.name, User.email).where(User.id == user_id, User.tenant_id == tenant_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def family_profile(session: AsyncSession, family_id: str) -> tuple[str, str] | None:
+    row = (
+        await session.execute(
+            select(TokenFamily.user_name, TokenFamily.user_email).where(TokenFamily.id == family_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])

@@ -1,0 +1,154 @@
+"""What the authorization server keeps in-process, and its transactions.
+
+The only in-process state is the cache of decrypted signing keys (checked against the
+database on use, see keys.py) and the failure counters' local "blocked until" marks. Every
+security decision about a token (client, consent, family, jti) is read from the database
+per request, so a restart or another instance never disagrees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docspace_oauth.audit.service import flush_deferred
+from docspace_oauth.db.engine import WRITE_TRANSACTION
+from docspace_oauth.errors import DocSpaceOAuthError
+from docspace_oauth.oauth2.keys import KeyStore, ensure_signing_key
+from docspace_oauth.ratelimit.limiter import RateLimiter
+from docspace_oauth.runtime import Runtime
+from docspace_oauth.settings import Settings
+
+
+class FailureThrottle:
+    """Counts failures (never successes) per key in the shared limiter; over the limit, the
+    key is refused until its window ends, even with the right credentials, so guessing gets
+    nowhere. Other instances learn of the block at their next failure for that key."""
+
+    def __init__(self, limiter: RateLimiter, *, enabled: bool, limit: int, window: int) -> None:
+        self._limiter = limiter
+        self._enabled = enabled
+        self._limit = limit
+        self._window = window
+        self._blocked: dict[str, float] = {}
+
+    def blocked_for(self, key: str) -> int | None:
+        """Seconds this key stays blocked, or None."""
+        if not self._enabled or not self._blocked:
+            return None
+        until = self._blocked.get(key)
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._blocked[key]
+            return None
+        return max(1, int(left + 0.999))
+
+    async def failed(self, key: str) -> int | None:
+        """Record a failure; seconds to wait when this one went over the limit."""
+        if not self._enabled:
+            return None
+        decision = await self._limiter.hit(f"oauth2-fail:{key}", self._limit, self._window)
+        if decision.allowed:
+            return None
+        if len(self._blocked) > 50_000:
+            now = time.monotonic()
+            self._blocked = {k: v for k, v in self._blocked.items() if v > now}
+        self._blocked[key] = time.monotonic() + decision.reset_after
+        return decision.reset_after
+
+
+@dataclass(slots=True)
+class AuthServer:
+    runtime: Runtime
+    keys: KeyStore
+    client_auth_failures: FailureThrottle
+    sign_in_failures: FailureThrottle
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def issuer(self) -> str:
+        return self.runtime.settings.issuer_url
+
+    @property
+    def hash_key(self) -> bytes:
+        return self.runtime.keys.hash_key
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """Like the API's session dependency, but chosen per request: read-only work (the
+        introspection hot path) keeps SQLite readers concurrent, and writes take the lock
+        up front. Commits before the response is built; an error marked `persist` (it follows
+        a deliberate write, such as revoking a family) commits too."""
+        try:
+            async with self.runtime.sessions() as session:
+                if write:
+                    await session.connection(execution_options=WRITE_TRANSACTION)
+                try:
+                    yield session
+                    await session.commit()
+                except DocSpaceOAuthError as exc:
+                    if getattr(exc, "persist", False):
+                        await session.commit()
+                    else:
+                        await session.rollback()
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            await flush_deferred(self.runtime.sessions)
+
+    async def reload_keys(self) -> None:
+        async with self.runtime.sessions() as session:
+            await self.keys.load(session)
+
+
+async def open_auth_server(runtime: Runtime) -> AuthServer:
+    """Create the first signing key if there is none (race-safe), and load the keys."""
+    settings = runtime.settings
+    async with runtime.sessions() as session:
+        await ensure_signing_key(session, runtime.keys.encryption_key, settings.signing_alg)
+    store = KeyStore(runtime.keys.encryption_key, settings.access_token_ttl_seconds)
+    async with runtime.sessions() as session:
+        await store.load(session)
+    enabled = settings.rate_limit_enabled
+    window = settings.auth_failure_window_seconds
+    return AuthServer(
+        runtime=runtime,
+        keys=store,
+        client_auth_failures=FailureThrottle(
+            runtime.limiter,
+            enabled=enabled,
+            limit=settings.client_auth_failure_limit,
+            window=window,
+        ),
+        sign_in_failures=FailureThrottle(
+            runtime.limiter,
+            enabled=enabled,
+            limit=settings.sign_in_failure_limit,
+            window=window,
+        ),
+    )
+
+
+def get_auth_server(request: Request) -> AuthServer:
+    server: AuthServer = request.app.state.oauth2
+    return server
+
+
+AuthServerDep = Annotated[AuthServer, Depends(get_auth_server)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
