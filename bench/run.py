@@ -457,7 +457,7 @@ def serve(
         env,
         port,
     )
-    server.wait_ready("/api/2.0/scopes", {401})
+    server.wait_ready("/health", {200})
     keys = [ln.strip() for ln in server.log().splitlines() if API_KEY_LINE.match(ln.strip())]
     return server, (keys[0] if keys else None)
 

@@ -184,7 +184,7 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
-            if httpx.get(f"{url}/api/2.0/scopes", timeout=1).status_code == 401:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 server.first_output = server.log().splitlines()
                 return server
         except httpx.TransportError:

@@ -16,6 +16,7 @@ from docspace_oauth.api.openapi import complete_openapi
 from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
+from docspace_oauth.console import endpoints as console
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(clients.build_router(base, alias=alias))
     app.include_router(scopes.router)
     app.include_router(oauth2.router)
+    app.include_router(console.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(audit.router)
     app.include_router(ops.router)

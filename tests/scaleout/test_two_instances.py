@@ -93,7 +93,7 @@ def _start(database_url: str, port: int, env_overrides: dict[str, str]) -> Serve
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
-            if httpx.get(f"{server.url}/api/2.0/scopes", timeout=1).status_code == 401:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
                 server.first_output = server.log().splitlines()
                 return server
         except httpx.TransportError:

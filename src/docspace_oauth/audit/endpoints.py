@@ -10,6 +10,7 @@ from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.schemas import AuditEventResponse, AuditPage
 from docspace_oauth.callers.dependencies import CurrentCaller
 from docspace_oauth.clients.service import parse_client_id
+from docspace_oauth.errors import PROBLEM_JSON
 from docspace_oauth.runtime import SessionDep
 
 router = APIRouter(tags=["audit"], dependencies=[RateLimit])
@@ -18,6 +19,12 @@ router = APIRouter(tags=["audit"], dependencies=[RateLimit])
 @router.get(
     "/api/2.0/audit",
     summary="The tenant's audit trail, newest first (admins; keyset-paged)",
+    responses={
+        403: {
+            "description": "Problem details (RFC 9457): only admins read the audit trail",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
 )
 async def get_audit_events(
     caller: CurrentCaller,

@@ -15,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 
 from docspace_oauth.callers.service import revoke_session_key
 from docspace_oauth.clients import service as clients
+from docspace_oauth.clients.schemas import authentication_methods
+from docspace_oauth.consents import service as consents
 from docspace_oauth.console import forms
 from docspace_oauth.console.pages import (
     CONSOLE,
@@ -29,7 +31,6 @@ from docspace_oauth.console.pages import (
     parse_instant,
     see_other,
 )
-from docspace_oauth.consents import service as consents
 from docspace_oauth.errors import ValidationFailed
 from docspace_oauth.models import Client
 from docspace_oauth.oauth2 import browser
@@ -185,7 +186,11 @@ async def show_client(
         request,
         "console/client.html",
         visitor,
-        {"client": client, "notice": _notice(request)},
+        {
+            "client": client,
+            "notice": _notice(request),
+            "auth_methods": authentication_methods(client.allow_pkce),
+        },
     )
 
 

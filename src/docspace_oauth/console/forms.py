@@ -150,6 +150,10 @@ def _sentence(message: str) -> str:
 
 def _message(problem: FieldError, loc: Sequence[Any]) -> str:
     if problem.code == EMPTY_FIELD:
+        if problem.field in CHOICE_FIELDS:
+            return "Choose at least one."
+        if problem.field in LINE_FIELDS:
+            return "Give at least one, one per line."
         return "This field is required."
     text = _sentence(problem.message)
     index = next((part for part in loc if isinstance(part, int)), None)

@@ -12,8 +12,12 @@ router = APIRouter(tags=["scopes"], dependencies=[RateLimit])
 _RESPONSE = [ScopeResponse(name=s.name, group=s.group, type=s.type) for s in CATALOGUE]
 
 
-@router.get("/api/2.0/scopes", summary="List the scope catalogue")
-@router.get("/api/2.0/oauth2/scopes", include_in_schema=False)
+@router.get("/api/2.0/scopes", summary="List the scope catalogue", operation_id="get_scopes")
+@router.get(
+    "/api/2.0/oauth2/scopes",
+    summary="List the scope catalogue",
+    operation_id="get_scopes_oauth2_alias",
+)
 async def get_scopes(caller: CurrentCaller) -> list[ScopeResponse]:
     del caller  # any authenticated caller may read the catalogue
     return _RESPONSE

@@ -37,7 +37,10 @@ def page_headers(
         ),
         "X-Frame-Options": "DENY",  # the consent page must never be framed (clickjacking)
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        # Not "no-referrer": under it browsers send `Origin: null` with the pages' own form
+        # posts, which the cross-origin check must refuse. "same-origin" keeps the real
+        # Origin on our own posts and sends nothing to other sites (an app's links).
+        "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
     }
