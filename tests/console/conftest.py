@@ -57,6 +57,7 @@ class People:
     developer: Person  # a user who registers apps
     friend: Person  # another user of the same portal, who authorises them
     admin: Person  # an admin of the same portal: sees every app of the tenant
+    guest: Person  # a guest of the same portal: may not register apps
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +68,12 @@ def people(live_server: LiveServer) -> People:
         email = f"console-{name}-{tag}@example.com"
         return Person(email, live_server.create_user(email, role, 1, password=PASSWORD))
 
-    return People(person("dev", "user"), person("friend", "user"), person("admin", "admin"))
+    return People(
+        person("dev", "user"),
+        person("friend", "user"),
+        person("admin", "admin"),
+        person("guest", "guest"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +97,8 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """On the sign-in page: type and press Enter, as a keyboard user does."""
     page.fill("#email", email)
     page.fill("#password", password)
-    page.press("#password", "Enter")
+    with page.expect_navigation():
+        page.press("#password", "Enter")
     page.wait_for_load_state()
 
 
@@ -135,7 +142,10 @@ _AUDIT = """
     return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
   };
   const lum = (c) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const f = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
     return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
   };
   const background = (el) => {
@@ -171,8 +181,9 @@ def check_accessible(page: Page, *, keyboard: bool = True) -> None:
     if not keyboard:
         return
     # The first Tab lands on the skip link, and focus is visible.
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
-                  "window.scrollTo(0, 0); }")
+    page.evaluate(
+        "() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }"
+    )
     page.mouse.click(1, 1)  # the start of the page is where Tab starts from
     page.keyboard.press("Tab")
     focused: dict[str, Any] = page.evaluate(

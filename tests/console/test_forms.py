@@ -53,13 +53,19 @@ def _form(**fields: Any) -> dict[str, Any]:
     return body
 
 
-def _post(http: httpx.Client, live: LiveServer, path: str, data: dict[str, Any],
-          files: dict[str, Any] | None = None) -> httpx.Response:
+def _post(
+    http: httpx.Client,
+    live: LiveServer,
+    path: str,
+    data: dict[str, Any],
+    files: dict[str, Any] | None = None,
+) -> httpx.Response:
     token = form_token(http, "/console/clients/new")
     # An empty file part, as a browser sends for a file input left empty.
     files = files or {"logo": ("", b"", "application/octet-stream")}
-    return http.post(path, data={**data, "csrf_token": token}, files=files,
-                     headers={"Origin": live.url})
+    return http.post(
+        path, data={**data, "csrf_token": token}, files=files, headers={"Origin": live.url}
+    )
 
 
 def _field_errors(page: str) -> set[str]:
@@ -108,23 +114,41 @@ def test_logo_upload_uses_the_same_validator(
     live_server: LiveServer, people: People, developer: httpx.Client
 ) -> None:
     too_big = b"\x89PNG\r\n\x1a\n" + b"\0" * 256_000
-    refused = _post(developer, live_server, "/console/clients/new", _form(),
-                    files={"logo": ("big.png", too_big, "image/png")})
+    refused = _post(
+        developer,
+        live_server,
+        "/console/clients/new",
+        _form(),
+        files={"logo": ("big.png", too_big, "image/png")},
+    )
     assert refused.status_code == 400
-    assert "Logo is larger than 256000 bytes." in refused.text
-    not_an_image = _post(developer, live_server, "/console/clients/new", _form(),
-                         files={"logo": ("page.png", b"<html>hi</html>", "image/png")})
+    assert '<p class="field-error" id="logo-error"><span>Logo is larger than 256000 bytes.' in (
+        refused.text
+    )
+    not_an_image = _post(
+        developer,
+        live_server,
+        "/console/clients/new",
+        _form(),
+        files={"logo": ("page.png", b"<html>hi</html>", "image/png")},
+    )
     assert not_an_image.status_code == 400
-    assert "The logo must be a PNG, JPEG or SVG image." in not_an_image.text
+    assert 'id="logo-error"><span>The logo must be a PNG, JPEG or SVG image.' in (not_an_image.text)
 
     # A good logo chosen with a form that fails elsewhere is kept for the next attempt.
-    kept = _post(developer, live_server, "/console/clients/new", _form(name="x"),
-                 files={"logo": ("logo.png", PNG_1PX, "image/png")})
+    kept = _post(
+        developer,
+        live_server,
+        "/console/clients/new",
+        _form(name="x"),
+        files={"logo": ("logo.png", PNG_1PX, "image/png")},
+    )
     assert kept.status_code == 400
     data_uri = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
     assert f'name="logo_data" value="{data_uri}"' in kept.text
-    created = _post(developer, live_server, "/console/clients/new",
-                    _form(name="Logo app", logo_data=data_uri))
+    created = _post(
+        developer, live_server, "/console/clients/new", _form(name="Logo app", logo_data=data_uri)
+    )
     assert created.status_code == 200
     assert created.headers["cache-control"] == "no-store"
     client_id = created.text.split('id="client-id" type="text" readonly value="')[1][:36]
@@ -140,18 +164,26 @@ def test_logo_upload_uses_the_same_validator(
     assert _post(developer, live_server, edit, _form(name="Logo app")).status_code == 303
     assert stored_logo() == data_uri
     # A new file replaces it (the type comes from the bytes, not from what the browser says).
-    replaced = _post(developer, live_server, edit, _form(name="Logo app"),
-                     files={"logo": ("logo.svg", LOGO_SVG, "application/octet-stream")})
+    replaced = _post(
+        developer,
+        live_server,
+        edit,
+        _form(name="Logo app"),
+        files={"logo": ("logo.svg", LOGO_SVG, "application/octet-stream")},
+    )
     assert replaced.status_code == 303
     assert stored_logo().startswith("data:image/svg+xml;base64,")
     # "Remove" clears it.
-    assert _post(developer, live_server, edit,
-                 _form(name="Logo app", remove_logo="on")).status_code == 303
+    assert (
+        _post(developer, live_server, edit, _form(name="Logo app", remove_logo="on")).status_code
+        == 303
+    )
     assert stored_logo() == ""
 
 
-def test_search_and_paging(live_server: LiveServer, people: People,
-                           developer: httpx.Client) -> None:
+def test_search_and_paging(
+    live_server: LiveServer, people: People, developer: httpx.Client
+) -> None:
     tag = secrets.token_hex(3)
     for index in range(23):
         api_client(live_server, people.developer, name=f"Paged {tag} {index:02d}")
@@ -175,16 +207,59 @@ def test_search_and_paging(live_server: LiveServer, people: People,
     assert f"Paged {tag}" not in wildcard.text
 
 
+def test_guests_are_refused_by_the_service(live_server: LiveServer, people: People) -> None:
+    guest = http_sign_in(live_server, people.guest.email)
+    listed = guest.get("/console/clients")
+    assert "Guests cannot register apps" in listed.text
+    assert "New app</a>" not in listed.text
+    refused = _post(guest, live_server, "/console/clients/new", _form())
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Guests cannot register OAuth clients." in refused.text  # the service's words
+    assert guest.get("/console/authorized").status_code == 200
+    guest.close()
+
+
+def test_a_large_logo_is_stopped_before_it_is_sent(
+    live_server: LiveServer, browser: Browser, people: People
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/console/clients/new")
+    sign_in(page, people.developer.email)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.set_input_files(
+        "#logo",
+        files=[
+            {
+                "name": "big.png",
+                "mimeType": "image/png",
+                "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 300_000,
+            }
+        ],
+    )
+    page.get_by_role("button", name="Create app").click()
+    expect(page.locator("#logo-size-error")).to_contain_text("at most 256000")
+    expect(page.locator("#logo")).to_be_focused()
+    expect(page.locator("#logo")).to_have_attribute("aria-invalid", "true")
+    assert posts == []
+    context.close()
+
+
 def test_a_phone_sized_screen(live_server: LiveServer, browser: Browser, people: People) -> None:
     api_client(
         live_server,
         people.developer,
         name="An app with a rather long name that has to wrap on a phone",
+        logo="data:image/svg+xml;base64," + base64.b64encode(LOGO_SVG).decode(),
         redirect_uris=["https://app.example.com/a/very/long/path/" + "segment/" * 12],
         scopes=["files:read", "files:write", "rooms:read", "rooms:write", "openid"],
     )
     context = browser.new_context(
-        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+        has_touch=True,
         device_scale_factor=2,
     )
     page = context.new_page()
@@ -203,4 +278,9 @@ def test_a_phone_sized_screen(live_server: LiveServer, browser: Browser, people:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.goto(f"{live_server.url}/console/authorized")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The dark scheme keeps its contrast too.
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"{live_server.url}/console/clients")
+    check_accessible(page, keyboard=False)
+    screenshot(page, "phone-client-list-dark", full_page=False)
     context.close()

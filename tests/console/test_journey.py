@@ -136,8 +136,15 @@ def test_the_life_of_an_app(live_server: LiveServer, browser: Browser, people: P
     assert _badge(page) == "Enabled"
     content = page.content()
     assert secret not in content
-    for text in ("Made in a browser", REDIRECT, "View your files and folders", "openid",
-                 "authorization_code", "client_secret_post", "by you"):
+    for text in (
+        "Made in a browser",
+        REDIRECT,
+        "View your files and folders",
+        "openid",
+        "authorization_code",
+        "client_secret_post",
+        "by you",
+    ):
         assert text in content, text
     expect(page.locator("main img.client-logo")).to_have_attribute(
         "src", re.compile(r"^data:image/svg\+xml;base64,")
@@ -231,8 +238,12 @@ def test_the_life_of_an_app(live_server: LiveServer, browser: Browser, people: P
     assert callback["state"] == [state]
     tokens = httpx.post(
         f"{base}/oauth2/token",
-        data={"grant_type": "authorization_code", "code": callback["code"][0],
-              "redirect_uri": REDIRECT, "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": callback["code"][0],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
         auth=(client_id, new_secret),
         timeout=30,
     )

@@ -4,6 +4,7 @@ the sign-in page's `next`, and signing out. Over plain HTTP: a browser adds noth
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,11 +45,6 @@ def _stored(live: LiveServer, people: People, client_id: str) -> httpx.Response:
         return api.get(f"/api/2.0/clients/{client_id}")
 
 
-def _count(live: LiveServer, people: People) -> int:
-    with live.client(people.developer.api_key) as api:
-        return len(api.get("/api/2.0/clients", params={"limit": 50}).json()["data"])
-
-
 def test_signed_out_visitors_are_sent_to_sign_in(live_server: LiveServer) -> None:
     with httpx.Client(base_url=live_server.url, timeout=30) as anonymous:
         page = anonymous.get("/console/clients/new")
@@ -62,8 +58,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(live_server: LiveServer) -> Non
         # A stale cookie is "not signed in", not an error.
         anonymous.cookies.set("asc_auth_key", "dso_not-a-key")
         assert anonymous.get("/console/clients").status_code == 303
-    assert not any(p.startswith("/console") for p in httpx.get(
-        f"{live_server.url}/openapi.json").json()["paths"])
+    assert not any(
+        p.startswith("/console")
+        for p in httpx.get(f"{live_server.url}/openapi.json").json()["paths"]
+    )
 
 
 def test_forms_without_the_right_token_change_nothing(
@@ -73,8 +71,16 @@ def test_forms_without_the_right_token_change_nothing(
     client_id = app["client_id"]
     origin = {"Origin": live_server.url}
     token = form_token(developer, f"/console/clients/{client_id}/disable")
-    before = _count(live_server, people)
-    for fields in ({}, {"csrf_token": "0" * 64}, {"csrf_token": token[:-2] + "00"}):
+    forged = f"Forged app {secrets.token_hex(3)}"
+    valid_app = {
+        "name": forged,
+        "redirect_uris": "https://app.example.com/cb",
+        "allowed_origins": "https://app.example.com",
+        "scopes": "openid",
+        "grant_types": "authorization_code",
+    }
+    altered = token[:-1] + ("1" if token[-1] == "0" else "0")
+    for fields in ({}, {"csrf_token": "0" * 64}, {"csrf_token": altered}):
         for action in ("disable", "delete", "regenerate", "edit"):
             refused = developer.post(
                 f"/console/clients/{client_id}/{action}",
@@ -84,7 +90,7 @@ def test_forms_without_the_right_token_change_nothing(
             assert refused.status_code == 403, (action, fields)
             assert "nothing was changed" in refused.text
         refused = developer.post(
-            "/console/clients/new", data={**fields, "name": "Forged app"}, headers=origin
+            "/console/clients/new", data={**fields, **valid_app}, headers=origin
         )
         assert refused.status_code == 403
         assert developer.post("/console/sign-out", data=fields, headers=origin).status_code == 403
@@ -92,8 +98,13 @@ def test_forms_without_the_right_token_change_nothing(
     assert stored["enabled"] is True
     assert stored["name"] == app["name"]
     assert stored["modified_on"] == app["modified_on"]
-    assert _count(live_server, people) == before
+    assert "No app's name contains" in developer.get("/console/clients", params={"q": forged}).text
     # Still signed in (the sign-out was refused), and the right token works.
+    created = developer.post(
+        "/console/clients/new", data={"csrf_token": token, **valid_app}, headers=origin
+    )
+    assert created.status_code == 200
+    assert forged in developer.get("/console/clients", params={"q": forged}).text
     disabled = developer.post(
         f"/console/clients/{client_id}/disable", data={"csrf_token": token}, headers=origin
     )
@@ -108,9 +119,12 @@ def test_posts_from_other_sites_are_refused(
     app = api_client(live_server, people.developer)
     client_id = app["client_id"]
     token = form_token(developer, f"/console/clients/{client_id}/delete")
-    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
-                    {"Sec-Fetch-Site": "cross-site"},
-                    {"Origin": live_server.url, "Sec-Fetch-Site": "cross-site"}):
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": live_server.url, "Sec-Fetch-Site": "cross-site"},
+    ):
         refused = developer.post(
             f"/console/clients/{client_id}/delete", data={"csrf_token": token}, headers=headers
         )
@@ -178,8 +192,12 @@ def test_sign_in_returns_only_to_the_console(
         assert page.status_code == 400
         assert "location" not in page.headers
         good = browser.get("/oauth2/login", params={"next": "/console/clients"})
-        fields: dict[str, Any] = {**hidden_fields(good.text), "next": target,
-                                  "email": people.developer.email, "password": PASSWORD}
+        fields: dict[str, Any] = {
+            **hidden_fields(good.text),
+            "next": target,
+            "email": people.developer.email,
+            "password": PASSWORD,
+        }
         answer = browser.post("/oauth2/login", data=fields, headers={"Origin": live_server.url})
         assert answer.status_code == 400
         assert "location" not in answer.headers
@@ -193,18 +211,26 @@ def test_sign_in_returns_to_the_page_asked_for(live_server: LiveServer, people: 
         page = browser.get(login)
         assert "developer console" in page.text
         assert 'name="tenant"' in page.text
-        fields = {**hidden_fields(page.text), "email": people.developer.email.upper(),
-                  "password": PASSWORD}
-        wrong = browser.post("/oauth2/login", data={**fields, "password": "not it"},
-                             headers={"Origin": live_server.url})
+        fields = {
+            **hidden_fields(page.text),
+            "email": people.developer.email.upper(),
+            "password": PASSWORD,
+        }
+        wrong = browser.post(
+            "/oauth2/login",
+            data={**fields, "password": "not it"},
+            headers={"Origin": live_server.url},
+        )
         assert wrong.status_code == 400
         assert "Wrong email or password." in wrong.text
         # A portal number where the account is not: refused like a wrong password.
-        elsewhere = browser.post("/oauth2/login", data={**fields, "tenant": "2"},
-                                 headers={"Origin": live_server.url})
+        elsewhere = browser.post(
+            "/oauth2/login", data={**fields, "tenant": "2"}, headers={"Origin": live_server.url}
+        )
         assert elsewhere.status_code == 400
-        answer = browser.post("/oauth2/login", data={**fields, "tenant": "1"},
-                              headers={"Origin": live_server.url})
+        answer = browser.post(
+            "/oauth2/login", data={**fields, "tenant": "1"}, headers={"Origin": live_server.url}
+        )
         assert answer.status_code == 303
         assert answer.headers["location"] == f"{live_server.url}/console/authorized"
         # Signed in, the sign-in page goes straight on.
@@ -220,8 +246,9 @@ def test_sign_out_ends_the_session(live_server: LiveServer, people: People) -> N
     with live_server.client(old_cookie) as api:  # the session key works on the API too
         assert api.get("/api/2.0/clients").status_code == 200
     token = form_token(http, "/console/clients")
-    answer = http.post("/console/sign-out", data={"csrf_token": token},
-                       headers={"Origin": live_server.url})
+    answer = http.post(
+        "/console/sign-out", data={"csrf_token": token}, headers={"Origin": live_server.url}
+    )
     assert answer.status_code == 303
     assert answer.headers["location"] == (
         f"{live_server.url}/oauth2/login?next=/console&signed_out=1"
@@ -242,15 +269,17 @@ def test_sign_out_ends_the_session(live_server: LiveServer, people: People) -> N
     with httpx.Client(base_url=live_server.url, timeout=30) as keyed:
         keyed.cookies.set("asc_auth_key", people.developer.api_key)
         token = form_token(keyed, "/console/clients")
-        out = keyed.post("/console/sign-out", data={"csrf_token": token},
-                         headers={"Origin": live_server.url})
+        out = keyed.post(
+            "/console/sign-out", data={"csrf_token": token}, headers={"Origin": live_server.url}
+        )
         assert out.status_code == 303
     with live_server.client(people.developer.api_key) as api:
         assert api.get("/api/2.0/clients").status_code == 200
 
 
-def test_unknown_console_pages_are_html_404s(live_server: LiveServer,
-                                             developer: httpx.Client) -> None:
+def test_unknown_console_pages_are_html_404s(
+    live_server: LiveServer, developer: httpx.Client
+) -> None:
     page = developer.get("/console/nothing/here")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")

@@ -74,9 +74,7 @@ async def home(server: AuthServerDep, visitor: CurrentVisitor) -> Response:
 
 
 @router.get("/clients")
-async def list_clients(
-    request: Request, session: SessionDep, visitor: CurrentVisitor
-) -> Response:
+async def list_clients(request: Request, session: SessionDep, visitor: CurrentVisitor) -> Response:
     params = request.query_params
     query = (params.get("q") or "").strip()[:MAX_QUERY]
     result = await clients.list_page(
@@ -89,8 +87,10 @@ async def list_clients(
     )
     next_page: dict[str, str] | None = None
     if result.last_client_id is not None:
-        next_page = {"last_created_on": iso(result.last_created_on),
-                     "last_client_id": result.last_client_id}
+        next_page = {
+            "last_created_on": iso(result.last_created_on),
+            "last_client_id": result.last_client_id,
+        }
         if query:
             next_page["q"] = query
     return page(
@@ -163,9 +163,7 @@ async def create_client(
     parsed = await forms.parse_create(posted.form)
     if parsed.request is not None:
         try:
-            created = await clients.create(
-                session, server.hash_key, visitor.caller, parsed.request
-            )
+            created = await clients.create(session, server.hash_key, visitor.caller, parsed.request)
         except ValidationFailed as exc:
             await session.rollback()
             forms.record_problems(parsed, exc.errors)
@@ -332,8 +330,10 @@ async def authorized_apps(
     )
     next_page = None
     if result.last_modified_on is not None:
-        next_page = {"last_modified_on": iso(result.last_modified_on),
-                     "last_client_id": result.last_client_id or ""}
+        next_page = {
+            "last_modified_on": iso(result.last_modified_on),
+            "last_client_id": result.last_client_id or "",
+        }
     return page(
         request,
         "console/authorized.html",

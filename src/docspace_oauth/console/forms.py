@@ -44,6 +44,7 @@ TEXT_FIELDS = (
 LINE_FIELDS = ("redirect_uris", "allowed_origins")
 CHOICE_FIELDS = ("scopes", "grant_types")
 FLAG_FIELDS = ("allow_pkce", "is_public")
+FIELDS = frozenset({*TEXT_FIELDS, *LINE_FIELDS, *CHOICE_FIELDS, *FLAG_FIELDS, "logo"})
 FORM_ERRORS = "_form"  # failures that belong to no field
 LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 GRANT_TYPES = tuple(g.value for g in GrantType)
@@ -166,14 +167,14 @@ def record_failures(parsed: ParsedForm, exc: ValidationError) -> None:
     """The model's failures, named as the API's problem details name them."""
     for raw in exc.errors():
         for problem in field_errors_from_pydantic([raw]):
-            name = problem.field if problem.field in parsed.values else FORM_ERRORS
+            name = problem.field if problem.field in FIELDS else FORM_ERRORS
             parsed.add(name, _message(problem, raw.get("loc", ())))
 
 
 def record_problems(parsed: ParsedForm, problems: Sequence[FieldError]) -> None:
     """Field errors raised by a service (a ValidationFailed), shown like the model's."""
     for problem in problems:
-        name = problem.field if problem.field in parsed.values else FORM_ERRORS
+        name = problem.field if problem.field in FIELDS else FORM_ERRORS
         parsed.add(name, _message(problem, ()))
 
 
@@ -258,4 +259,3 @@ def values_of(client: Client) -> dict[str, Any]:
         logo_data="",
     )
     return values
-

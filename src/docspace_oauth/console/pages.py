@@ -123,9 +123,7 @@ class ConsoleRoute(APIRoute):
             except DocSpaceOAuthError as exc:
                 if type(exc).render is not DocSpaceOAuthError.render:
                     raise
-                return ConsoleError(exc.status, exc.detail or exc.default_title()).render(
-                    request
-                )
+                return ConsoleError(exc.status, exc.detail or exc.default_title()).render(request)
             return response
 
         return console_handler
