@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from docspace_oauth.db.engine import create_engine, session_factory
+from docspace_oauth.db.engine import WRITE_TRANSACTION, create_engine, session_factory
 from docspace_oauth.models import Role
 from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.security.server_keys import load_server_keys
@@ -210,7 +210,11 @@ class Seeder:
         if self._pg is not None:
             return await self._pg.fetchval(sql)
         assert self._lite is not None
-        return self._lite.execute(sql).fetchone()[0]
+        cursor = self._lite.execute(sql)
+        try:
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()  # no read transaction left open behind the server's writers
 
     # Users, through the server's own service (API keys hashed as the server hashes them).
 
@@ -218,6 +222,8 @@ class Seeder:
         engine = create_engine(self.database_url)
         try:
             async with session_factory(engine)() as session:
+                # As the server does: a transaction that will write takes the lock up front.
+                await session.connection(execution_options=WRITE_TRANSACTION)
                 created = await users.create_user(
                     session,
                     self.hash_key,
