@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from docspace_oauth.db.engine import WRITE_TRANSACTION
+from docspace_oauth.db.engine import begin
 from docspace_oauth.ratelimit.limiter import RateLimiter
 from docspace_oauth.security.server_keys import ServerKeys
 from docspace_oauth.settings import Settings
@@ -31,16 +31,16 @@ class Runtime:
     limiter: RateLimiter
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI would run a plain function in a worker thread, on every request.
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime = get_runtime(request)
+    runtime: Runtime = request.app.state.runtime
     async with runtime.sessions() as session:
-        if request.method not in _READ_ONLY_METHODS:
-            await session.connection(execution_options=WRITE_TRANSACTION)
+        await begin(session, write=request.method not in _READ_ONLY_METHODS)
         try:
             yield session
             await session.commit()

@@ -13,7 +13,7 @@ from docspace_oauth.ratelimit.dependencies import enforce_rate_limit
 from docspace_oauth.validation import PATTERN
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """Bodies are JSON; anything else is a 415, not a guess."""
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.audit.service import flush_deferred
-from docspace_oauth.db.engine import WRITE_TRANSACTION
+from docspace_oauth.db.engine import begin
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.oauth2.keys import KeyStore, ensure_signing_key
 from docspace_oauth.ratelimit.limiter import RateLimiter
@@ -92,8 +92,7 @@ class AuthServer:
         a deliberate write, such as revoking a family) commits too."""
         try:
             async with self.runtime.sessions() as session:
-                if write:
-                    await session.connection(execution_options=WRITE_TRANSACTION)
+                await begin(session, write=write)
                 try:
                     yield session
                     await session.commit()
@@ -142,7 +141,7 @@ async def open_auth_server(runtime: Runtime) -> AuthServer:
     )
 
 
-def get_auth_server(request: Request) -> AuthServer:
+async def get_auth_server(request: Request) -> AuthServer:
     server: AuthServer = request.app.state.oauth2
     return server
 
