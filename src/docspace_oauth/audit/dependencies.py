@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Depends, Request
 
 from docspace_oauth.audit.actions import Action, Outcome
-from docspace_oauth.audit.service import record_apart
+from docspace_oauth.audit.service import defer, flush_deferred
 from docspace_oauth.callers.dependencies import OptionalCaller
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.runtime import RuntimeDep
@@ -25,8 +25,7 @@ def audit_refusals(action: Action) -> Any:
         except DocSpaceOAuthError as exc:
             if caller is not None and exc.status not in _NOT_WORTH_RECORDING:
                 raw_id = request.path_params.get("client_id")
-                await record_apart(
-                    runtime.sessions,
+                defer(
                     action,
                     Outcome.DENIED if exc.status in {403, 404} else Outcome.FAILURE,
                     tenant_id=caller.tenant_id,
@@ -35,6 +34,8 @@ def audit_refusals(action: Action) -> Any:
                     client_id=str(raw_id)[:64] if raw_id else None,
                     details={"status": exc.status},
                 )
+                # The session dependency has already rolled back by now.
+                await flush_deferred(runtime.sessions)
             raise
 
     hook: Callable[..., AsyncIterator[None]] = dependency

@@ -60,17 +60,16 @@ async def record(
     outcome: Outcome = Outcome.SUCCESS,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    await repository.append(
+    """Record an API caller's operation in its own transaction."""
+    await record_event(
         session,
-        _event(
-            action,
-            outcome,
-            tenant_id=caller.tenant_id,
-            user_id=caller.user_id,
-            ip=caller.ip,
-            client_id=client_id,
-            details=details,
-        ),
+        action,
+        outcome,
+        tenant_id=caller.tenant_id,
+        user_id=caller.user_id,
+        ip=caller.ip,
+        client_id=client_id,
+        details=details,
     )
 
 
@@ -85,7 +84,7 @@ async def record_event(
     client_id: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Record in the caller's transaction, for protocol events that have no API caller."""
+    """Record in the current transaction, for protocol events that have no API caller."""
     await repository.append(
         session,
         _event(
@@ -100,37 +99,6 @@ async def record_event(
     )
 
 
-async def record_apart(
-    sessions: async_sessionmaker[AsyncSession],
-    action: Action,
-    outcome: Outcome,
-    *,
-    tenant_id: int | None,
-    user_id: str | None = None,
-    ip: str | None = None,
-    client_id: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> None:
-    """Record in a transaction of its own; never let the audit write hide the real error."""
-    try:
-        async with sessions() as session:
-            await repository.append(
-                session,
-                _event(
-                    action,
-                    outcome,
-                    tenant_id=tenant_id,
-                    user_id=user_id,
-                    ip=ip,
-                    client_id=client_id,
-                    details=details,
-                ),
-            )
-            await session.commit()
-    except Exception:
-        logger.exception("could not append audit event %s", action.value)
-
-
 def defer(
     action: Action,
     outcome: Outcome,
@@ -141,7 +109,8 @@ def defer(
     client_id: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Queue an event for `flush_deferred`, called by whoever owns the transaction."""
+    """Queue an event for `flush_deferred`, which whoever owns the transaction calls once it
+    has ended (the event records a failure, and the transaction rolls back)."""
     events = _deferred.get()
     if events is None:
         events = []
@@ -160,6 +129,8 @@ def defer(
 
 
 async def flush_deferred(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Write the deferred events in a transaction of their own; a failure to write them is
+    logged, never allowed to hide the error the request is answering with."""
     events = _deferred.get()
     if not events:
         return
