@@ -27,6 +27,10 @@ from tests.conftest import LiveServer
 MATRIX_TENANT = 7_000_001
 OTHER_TENANT = 7_000_002
 FUZZ_TENANT = 7_000_003
+# The authorization server's proofs: the fuzzer's client, and the isolation table's two.
+OAUTH_FUZZ_TENANT = 7_000_004
+OAUTH_TENANT = 7_000_005
+OAUTH_OTHER_TENANT = 7_000_006
 
 
 @dataclass

@@ -8,8 +8,10 @@ the contract names the role), and the tenant's client and consent rows are the s
 it as before, column for column. An allowed cell answers its 2xx, and changes the tenant only
 where the route exists to change it.
 
-New routes (the OAuth endpoints) join by adding rows to ROUTES; the test fails when the
-OpenAPI document lists a management operation the table does not cover.
+New management routes join by adding rows to ROUTES; the test fails when the OpenAPI
+document lists a management operation the table does not cover. The authorization server's
+endpoints are called by clients and with tokens, not by people: their rows are in
+test_isolation_oauth.py.
 """
 
 from __future__ import annotations

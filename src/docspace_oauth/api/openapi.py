@@ -23,6 +23,7 @@ from docspace_oauth.callers.dependencies import (
     optional_caller,
 )
 from docspace_oauth.errors import PROBLEM_JSON
+from docspace_oauth.oauth2.schemas import SECURITY_SCHEMES as OAUTH2_SECURITY_SCHEMES
 from docspace_oauth.ratelimit.dependencies import enforce_rate_limit
 
 # The contract's asc_auth_key (an API key in the Authorization header, bare or as a bearer
@@ -82,7 +83,7 @@ def _api_routes(routes: Iterable[Any]) -> Iterator[Any]:
 
 def complete_openapi(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
     paths: dict[str, Any] = schema.get("paths", {})
-    uses_credentials = False
+    schemes_used: set[str] = set()
     for route in _api_routes(routes):
         if not route.include_in_schema or route.path_format not in paths:
             continue
@@ -106,14 +107,20 @@ def complete_openapi(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str,
                 added.append(429)
             if require_json in calls:
                 added.append(415)
-            if route.body_field is not None:
+            # A body the route reads itself (the OAuth forms) is declared in openapi_extra.
+            if route.body_field is not None or "requestBody" in operation:
                 added.append(413)
             for status in added:
                 responses.setdefault(str(status), _problem(status))
-            uses_credentials = uses_credentials or "security" in operation
+            if "security" in operation:
+                schemes_used.update(name for option in operation["security"] for name in option)
     components: dict[str, Any] = schema.setdefault("components", {})
-    if uses_credentials:
-        components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    known = {**SECURITY_SCHEMES, **OAUTH2_SECURITY_SCHEMES}
+    if schemes_used:
+        # The API's credentials (a route may also name the OAuth client's or bearer's).
+        components.setdefault("securitySchemes", {}).update(
+            {name: known[name] for name in sorted(schemes_used)}
+        )
     _drop_unreferenced(components.get("schemas", {}), schema)
     return schema
 

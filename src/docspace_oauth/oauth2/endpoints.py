@@ -25,6 +25,13 @@ from docspace_oauth.oauth2.errors import (
     UnsupportedGrantType,
 )
 from docspace_oauth.oauth2.schemas import (
+    BEARER_TOKEN,
+    CLIENT_SECURITY,
+    FORM,
+    INTROSPECTION_REQUEST,
+    REVOCATION_REQUEST,
+    TOKEN_REQUEST,
+    USERINFO_REQUEST,
     IntrospectionResponse,
     JWKSet,
     OAuth2ErrorResponse,
@@ -37,26 +44,86 @@ from docspace_oauth.ops.metrics import record_grant
 
 router = APIRouter(tags=["oauth2"])
 
-_FORM = "application/x-www-form-urlencoded"
 _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
     GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
 }
+
+# What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
+# (OAuth2ErrorResponse, application/json); a body over the size limit is a 413 problem
+# (added by api.openapi for every operation with a request body).
+
+
+def _header(description: str, pattern: str, *, required: bool = True) -> dict[str, Any]:
+    return {
+        "description": description,
+        "required": required,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+_NO_STORE_HEADER = {"Cache-Control": _header("Never cached", "^no-store$")}
+
+
+def _error(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model": OAuth2ErrorResponse,
+        "description": description,
+        "headers": {**_NO_STORE_HEADER, **headers},
+    }
+
+
+_BASIC_CHALLENGE = _header("A Basic challenge (RFC 6749 section 5.2)", "^Basic ")
+_BEARER_CHALLENGE = _header(
+    "A Bearer challenge, with the error when a token was sent (RFC 6750 section 3)", "^Bearer "
+)
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": OAuth2ErrorResponse, "description": "RFC 6749 error"},
-    401: {"model": OAuth2ErrorResponse, "description": "invalid_client"},
-    429: {"model": OAuth2ErrorResponse, "description": "Too many failed authentications"},
+    400: _error(
+        "invalid_request (not form-encoded, a parameter missing or repeated, two client "
+        "authentication methods), invalid_grant, unauthorized_client, "
+        "unsupported_grant_type or invalid_scope"
+    ),
+    401: _error(
+        "invalid_client: no, unknown or wrong client credentials",
+        **{"WWW-Authenticate": _BASIC_CHALLENGE},
+    ),
+    429: _error(
+        "invalid_client, after too many failed authentications of this client_id from "
+        "this address; even the right secret waits",
+        **{"Retry-After": _header("Seconds until the block ends", "^[1-9][0-9]*$")},
+    ),
 }
+_BEARER_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error(
+        "invalid_request without a token; invalid_token for a token that is malformed, "
+        "forged, expired or revoked",
+        **{"WWW-Authenticate": _BEARER_CHALLENGE},
+    ),
+    403: _error(
+        "insufficient_scope: not a user's token, or without the openid scope",
+        **{"WWW-Authenticate": _BEARER_CHALLENGE},
+    ),
+}
+_BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_TOKEN: []}]
 _PUBLIC = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+
+
+def _ok(description: str, cache_control: str = "^no-store$") -> dict[str, Any]:
+    cache = _header("Tokens and user data: no-store; keys and metadata: public", cache_control)
+    return {"description": description, "headers": {"Cache-Control": cache}}
+
+
+_METADATA: dict[int | str, dict[str, Any]] = {200: _ok("The metadata", "^public")}
+
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 
 
 async def _oauth_form(request: Request) -> dict[str, str]:
     """An RFC 6749 request body: form-encoded, every parameter at most once."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != _FORM:
-        raise InvalidRequest(f"Send the parameters as {_FORM}.")
+    if media_type != FORM:
+        raise InvalidRequest(f"Send the parameters as {FORM}.")
     form = await request.form()
     result: dict[str, str] = {}
     for name in form:
@@ -139,7 +206,8 @@ async def sign_in(request: Request, server: AuthServerDep) -> Response:
     summary="Exchange a grant for tokens",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=_ERRORS,
+    responses={200: _ok("The tokens"), **_ERRORS},
+    openapi_extra={"requestBody": TOKEN_REQUEST, "security": CLIENT_SECURITY},
 )
 async def token(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request)
@@ -170,9 +238,12 @@ async def token(request: Request, server: AuthServerDep) -> Response:
 @router.post(
     "/oauth2/introspect",
     summary="Token introspection (RFC 7662); the calling client authenticates",
+    description="Any token of the calling client's tenant; every other token, and anything "
+    "that is not a live token, is `{\"active\": false}`.",
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
-    responses=_ERRORS,
+    responses={200: _ok("The token's state"), **_ERRORS},
+    openapi_extra={"requestBody": INTROSPECTION_REQUEST, "security": CLIENT_SECURITY},
 )
 async def introspect(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request)
@@ -191,7 +262,9 @@ async def introspect(request: Request, server: AuthServerDep) -> Response:
 @router.post(
     "/oauth2/revoke",
     summary="Token revocation (RFC 7009)",
-    responses={200: {"description": "Revoked, or nothing to revoke"}, **_ERRORS},
+    response_class=Response,
+    responses={200: _ok("Revoked, or nothing to revoke (an empty body)"), **_ERRORS},
+    openapi_extra={"requestBody": REVOCATION_REQUEST, "security": CLIENT_SECURITY},
 )
 async def revoke(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request)
@@ -224,6 +297,8 @@ def _bearer(request: Request, form: dict[str, str] | None) -> str:
     summary="OpenID Connect userinfo for the bearer access token",
     response_model=UserInfoResponse,
     response_model_exclude_none=True,
+    responses={200: _ok("The user the token speaks for"), **_BEARER_ERRORS},
+    openapi_extra={"security": _BEARER_SECURITY},
 )
 async def userinfo(request: Request, server: AuthServerDep) -> Response:
     value = _bearer(request, None)
@@ -232,7 +307,19 @@ async def userinfo(request: Request, server: AuthServerDep) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.post("/oauth2/userinfo", include_in_schema=False)
+@router.post(
+    "/oauth2/userinfo",
+    summary="OpenID Connect userinfo; the token in the header or the form",
+    response_model=UserInfoResponse,
+    response_model_exclude_none=True,
+    responses={
+        200: _ok("The user the token speaks for"),
+        400: _error("invalid_request: a body that is not form-encoded, or a repeated parameter"),
+        **_BEARER_ERRORS,
+    },
+    # The token may come in the form instead (RFC 6750 section 2.2): hence the empty option.
+    openapi_extra={"requestBody": USERINFO_REQUEST, "security": [*_BEARER_SECURITY, {}]},
+)
 async def userinfo_post(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request) if request.headers.get("content-type") else None
     value = _bearer(request, form)
@@ -241,7 +328,12 @@ async def userinfo_post(request: Request, server: AuthServerDep) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/oauth2/jwks", summary="The token-signing keys (JWK set)", response_model=JWKSet)
+@router.get(
+    "/oauth2/jwks",
+    summary="The token-signing keys (JWK set)",
+    response_model=JWKSet,
+    responses={200: _ok("The current key and, for a token lifetime, retired ones", "^public")},
+)
 async def jwks(server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:
         rows = await keys.published(
@@ -257,16 +349,19 @@ async def jwks(server: AuthServerDep) -> Response:
     "/.well-known/openid-configuration",
     summary="OpenID Provider metadata",
     response_model=ServerMetadata,
+    responses=_METADATA,
 )
 @router.get(
     "/.well-known/oauth-authorization-server",
     summary="Authorization server metadata (RFC 8414)",
     response_model=ServerMetadata,
+    responses=_METADATA,
 )
 @router.get(
     "/oauth2/.well-known/openid-configuration",
     summary="OpenID Provider metadata (DocSpace's path)",
     response_model=ServerMetadata,
+    responses=_METADATA,
 )
 async def discovery(server: AuthServerDep) -> Response:
     return JSONResponse(metadata(server.issuer), headers=_PUBLIC)
