@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -245,6 +246,25 @@ def test_openapi_states_credentials_and_problem_statuses(live_server):
 # The authorization server's JSON endpoints.
 
 ALL_GRANTS = ["authorization_code", "refresh_token", "client_credentials"]
+# Per example, in turn: the credentials sent (the client's Basic credentials, wrong ones, an
+# unknown client's, none) and, with the client's own credentials on a valid example, which
+# real credential the example carries (a user's access or refresh token, a client_credentials
+# token; at the token endpoint, whatever its drawn grant_type needs). A fixed rotation, so
+# that even a short run meets every kind; the data itself is the fuzzer's.
+SCHEDULE = [
+    ("basic", "user_access"),
+    ("wrong_secret", None),
+    ("basic", "client_access"),
+    ("none", None),
+    ("basic", "user_refresh"),
+    ("unknown", None),
+    ("basic", None),
+    ("basic", "user_access"),
+    ("wrong_secret", "user_access"),
+    ("basic", "client_access"),
+    ("none", "user_access"),
+    ("basic", None),
+]
 
 
 class Tokens:
@@ -383,9 +403,12 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         path = operation.path
         takes_client = path in {"/oauth2/token", "/oauth2/introspect", "/oauth2/revoke"}
         takes_bearer = path == "/oauth2/userinfo"
+        turns = itertools.cycle(SCHEDULE)
 
         @settings(
-            max_examples=FUZZ_EXAMPLES,
+            # Twice the management API's: each example also takes its turn in SCHEDULE,
+            # and requests here are cheap (about 15 ms).
+            max_examples=2 * FUZZ_EXAMPLES,
             deadline=None,
             database=None,
             phases=[Phase.generate, Phase.shrink],
@@ -393,13 +416,20 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         )
         @given(
             case=operation.as_strategy(generation_mode=mode),
-            auth=st.sampled_from(["basic", "basic", "basic", "wrong_secret", "unknown", "none"]),
-            real=st.sampled_from([None, None, "user_access", "user_refresh", "client_access"]),
+            form_credentials=st.booleans(),
         )
-        def fuzz(case, auth, real):
+        def fuzz(case, form_credentials):
+            auth, real = next(turns)
             headers: dict[str, str] = {}
             if auth == "none" and case.headers:  # not even credentials the fuzzer drew
-                case.headers = {k: v for k, v in case.headers.items() if k.lower() != "authorization"}
+                case.headers = {
+                    k: v for k, v in case.headers.items() if k.lower() != "authorization"
+                }
+            if takes_client and not form_credentials and isinstance(case.body, dict):
+                # Drawn client_id and client_secret fields are a second method beside Basic
+                # (400): half the examples go without, to meet client authentication.
+                case.body.pop("client_id", None)
+                case.body.pop("client_secret", None)
             if takes_client:
                 if credentials[auth] is not None:
                     headers["Authorization"] = credentials[auth]
@@ -435,7 +465,8 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
     print(  # the figures docs/security.md quotes
         f"\nfuzzed {len(operations)} oauth2 operations: {sum(examples.values())} requests "
         f"({dict(examples)}), statuses {sorted(by_status.items())}, "
-        f"real credentials fetched: {dict(tokens.fetched)}"
+        f"real credentials fetched: {dict(tokens.fetched)}\n"
+        + "\n".join(f"  {label} {status}: {n}" for (label, status), n in sorted(statuses.items()))
     )
     assert not server_errors, server_errors
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
@@ -451,3 +482,40 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         assert label in reached, (label, sorted(statuses.items()))
     for label, status in (("POST /oauth2/token", 401), ("GET /oauth2/userinfo", 401)):
         assert (label, status) in statuses, (label, status, sorted(statuses.items()))
+
+
+def test_openapi_describes_the_oauth_endpoints(live_server):
+    """What the oauth2 area holds the server to: the forms, the credentials, every status
+    with its body and headers."""
+    spec = httpx.get(f"{live_server.url}/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["oauth2_client_basic"]["scheme"] == "basic"
+    assert schemes["oauth2_bearer"]["scheme"] == "bearer"
+    error = {"$ref": "#/components/schemas/OAuth2ErrorResponse"}
+    assert set(spec["components"]["schemas"]["OAuth2ErrorResponse"]["required"]) == {
+        "error",
+        "error_description",
+    }
+    paths = spec["paths"]
+    for path, required in (
+        ("/oauth2/token", ["grant_type"]),
+        ("/oauth2/introspect", ["token"]),
+        ("/oauth2/revoke", ["token"]),
+        ("/oauth2/userinfo", None),
+    ):
+        operation = paths[path]["post"]
+        form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        assert form["schema"].get("required") == required, path
+        if path != "/oauth2/userinfo":
+            assert {"client_id", "client_secret"} <= set(form["schema"]["properties"]), path
+            assert operation["security"] == [{"oauth2_client_basic": []}, {}], path
+            assert set(operation["responses"]) == {"200", "400", "401", "413", "429"}, path
+            unauthorized = operation["responses"]["401"]
+            assert unauthorized["content"]["application/json"]["schema"] == error, path
+            assert unauthorized["headers"]["WWW-Authenticate"]["required"] is True, path
+        problem = operation["responses"]["413"]["content"]["application/problem+json"]
+        assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}, path
+    userinfo = paths["/oauth2/userinfo"]["get"]
+    assert userinfo["security"] == [{"oauth2_bearer": []}]
+    assert set(userinfo["responses"]) == {"200", "401", "403"}
+    assert "content" not in paths["/oauth2/revoke"]["post"]["responses"]["200"]

@@ -3,6 +3,8 @@ refresh-token reuse, consent grant and revoke, RFC 7009 revocation. Secrets neve
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.oauth2.conftest import REDIRECT, Kit, portal_user
@@ -74,3 +76,25 @@ def test_token_security_events_are_audited(kit: Kit) -> None:
         again["refresh_token"],
     ):
         assert secret not in raw
+
+
+async def test_a_failed_authentication_with_a_nul_in_the_client_id_is_still_audited(
+    kit: Kit, db
+) -> None:
+    from sqlalchemy import func, select
+
+    from docspace_oauth.models import AuditEvent
+
+    made_up = f"probe\x00{uuid.uuid4().hex[:8]}"
+    response = httpx.post(
+        f"{kit.base}/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": made_up, "client_secret": "x"},
+    )
+    assert response.status_code == 401
+    async with db() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.client_id == made_up.replace("\x00", "\ufffd"))
+        )
+    assert stored == 1

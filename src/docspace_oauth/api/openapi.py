@@ -3,7 +3,10 @@
 FastAPI documents a 422 for every route with parameters; this server answers validation
 failures with 400 problem details instead. The statuses that come from shared dependencies
 (401 from the caller, 429 from the rate limit, 415 from the JSON check, 413 from the body
-limit) and the credentials a route takes are not in the routes' own declarations either.
+limit, for a body FastAPI parses or one a route declares in `openapi_extra`, like the OAuth
+forms) and the credentials a route takes are not in the routes' own declarations either.
+The security schemes named anywhere (the API's, and the OAuth client's Basic credentials and
+bearer tokens that the OAuth routes name themselves) are added to the components.
 Deriving them here keeps every route, present and future, documented truthfully: the fuzz
 tests in tests/hardening hold the server to this document.
 """

@@ -42,13 +42,19 @@ def _event(
     return AuditEvent(
         occurred_at=datetime.now(UTC),
         tenant_id=tenant_id,
-        actor_user_id=user_id,
-        actor_ip=ip,
+        actor_user_id=_storable(user_id),
+        actor_ip=_storable(ip),
         action=action.value,
-        client_id=client_id,
+        client_id=_storable(client_id),
         outcome=outcome.value,
         details=dict(details or {}),
     )
+
+
+def _storable(value: str | None) -> str | None:
+    # Values that come from the request (a client_id a prober made up) may hold NUL, which
+    # PostgreSQL refuses in text: the event must still be written.
+    return value.replace("\x00", "\ufffd") if value else value
 
 
 async def record(

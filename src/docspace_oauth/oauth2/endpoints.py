@@ -239,7 +239,7 @@ async def token(request: Request, server: AuthServerDep) -> Response:
     "/oauth2/introspect",
     summary="Token introspection (RFC 7662); the calling client authenticates",
     description="Any token of the calling client's tenant; every other token, and anything "
-    "that is not a live token, is `{\"active\": false}`.",
+    'that is not a live token, is `{"active": false}`.',
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
     responses={200: _ok("The token's state"), **_ERRORS},

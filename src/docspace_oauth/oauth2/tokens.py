@@ -149,7 +149,9 @@ def _header(token: str) -> dict[str, Any] | None:
     try:
         segment = token.split(".", 1)[0]
         decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a header of nested arrays ("[[[[...", a few KB) is deeper than
+        # the JSON decoder goes; it is no header, not a server error.
         return None
     return decoded if isinstance(decoded, dict) else None
 
