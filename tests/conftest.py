@@ -157,7 +157,8 @@ def start_server(
     """`docspace-oauth serve` as a user would run it, waiting until it answers."""
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = server_env(database_url, DOCSPACE_OAUTH_ISSUER=url, **env_overrides)
+    # An issuer given by the caller wins (several instances answering as one service).
+    env = server_env(database_url, **{"DOCSPACE_OAUTH_ISSUER": url, **env_overrides})
     log = Path(tempfile.mkstemp(prefix="docspace-oauth-serve-", suffix=".log")[1])
     handle = log.open("w")
     process = subprocess.Popen(

@@ -10,15 +10,10 @@ from __future__ import annotations
 import html
 import random
 import re
-import subprocess
-import sys
-import tempfile
-import time
 import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +21,7 @@ import httpx
 import jwt as pyjwt
 import pytest
 
-from tests.conftest import LiveServer, ServerProcess, _free_port, server_env, signature
+from tests.conftest import LiveServer, ServerProcess, signature, start_server
 from tests.factory import client_body
 
 with warnings.catch_warnings():
@@ -239,38 +234,7 @@ def kit(live_server: LiveServer) -> Kit:
 def start_sibling(live: LiveServer, **env_overrides: str) -> ServerProcess:
     """Another `docspace-oauth serve` on the live server's database and with its issuer:
     for state, a restart; for a client, the same authorization server."""
-    port = _free_port()
-    env = server_env(live.database_url, DOCSPACE_OAUTH_ISSUER=live.url, **env_overrides)
-    log = Path(tempfile.mkstemp(prefix="docspace-oauth-sibling-", suffix=".log")[1])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "docspace_oauth.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    server = ServerProcess(url=f"http://127.0.0.1:{port}", env=env, process=process, log_path=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sibling server exited early:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/oauth2/jwks", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"sibling server did not start:\n{server.log()}")
+    return start_server(live.database_url, DOCSPACE_OAUTH_ISSUER=live.url, **env_overrides)
 
 
 @pytest.fixture(scope="session")

@@ -14,13 +14,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -33,7 +29,7 @@ from tests.conftest import (
     _free_port,
     _postgres_admin,
     run_cli,
-    server_env,
+    start_server,
 )
 from tests.factory import client_body
 
@@ -67,40 +63,7 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 def _start(database_url: str, port: int, env_overrides: dict[str, str]) -> ServerProcess:
-    env = server_env(database_url, **env_overrides)
-    log = Path(tempfile.mkstemp(prefix="docspace-oauth-scaleout-", suffix=".log")[1])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "docspace_oauth.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    server = ServerProcess(url=f"http://127.0.0.1:{port}", env=env, process=process, log_path=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                server.first_output = server.log().splitlines()
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"server did not start:\n{server.log()}")
+    return start_server(database_url, port=port, **env_overrides)
 
 
 @pytest.fixture(scope="module")
