@@ -1324,7 +1324,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument(
         "--wrk-threads", type=int, default=1, help="wrk threads (default 1: wrk needs CPU too)"
     )
-    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(

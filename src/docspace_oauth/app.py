@@ -12,11 +12,13 @@ from starlette.staticfiles import StaticFiles
 
 from docspace_oauth import __version__
 from docspace_oauth.api.body_limit import BodyLimitMiddleware
+from docspace_oauth.api.direct_routes import DirectRoutes
 from docspace_oauth.api.openapi import complete_openapi
 from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
 from docspace_oauth.console import endpoints as console
+from docspace_oauth.db.direct import open_direct
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
@@ -32,6 +34,8 @@ from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 
 CLIENT_BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
+# Served by a dict lookup ahead of FastAPI's router (see api.direct_routes).
+DIRECT_PATHS = ("/oauth2/token", "/oauth2/introspect", "/oauth2/revoke", "/health")
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -76,11 +80,13 @@ async def open_runtime(settings: Settings) -> Runtime:
         sessions=sessions,
         keys=keys,
         limiter=build_limiter(settings.rate_limit_enabled, settings.redis_url),
+        direct=await open_direct(settings.database_url),
     )
 
 
 async def close_runtime(runtime: Runtime) -> None:
     await runtime.limiter.close()
+    await runtime.direct.close()
     await runtime.engine.dispose()
 
 
@@ -105,10 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(DirectRoutes, fastapi=app, paths=DIRECT_PATHS)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Outermost, so that even a refused body gets a request id, a log line and a sample.
     app.add_middleware(RequestContextMiddleware)
 
+    # FastAPI tries routes in order: the ones called most come first.
+    app.include_router(ops.router)
+    app.include_router(oauth2.router)
     for index, base in enumerate(CLIENT_BASES):
         alias = index > 0
         # The literal sub-paths (/consents, /info, /tenant) are registered before
@@ -117,11 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(clients.build_public_router(base, alias=alias))
         app.include_router(clients.build_router(base, alias=alias))
     app.include_router(scopes.router)
-    app.include_router(oauth2.router)
+    app.include_router(audit.router)
     app.include_router(console.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(audit.router)
-    app.include_router(ops.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from docspace_oauth.db.direct import DirectDB
 from docspace_oauth.db.engine import begin
 from docspace_oauth.ratelimit.limiter import RateLimiter
 from docspace_oauth.security.server_keys import ServerKeys
@@ -29,6 +30,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     keys: ServerKeys
     limiter: RateLimiter
+    direct: DirectDB
 
 
 async def get_runtime(request: Request) -> Runtime:

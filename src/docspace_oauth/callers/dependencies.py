@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.errors import Unauthenticated
-from docspace_oauth.runtime import RuntimeDep, SessionDep
+from docspace_oauth.runtime import RuntimeDep
 
 AUTH_COOKIE = "asc_auth_key"
 SIGNATURE = "x-signature"
@@ -31,9 +31,7 @@ def _api_key_from(request: Request) -> str | None:
     return request.cookies.get(AUTH_COOKIE)
 
 
-async def optional_caller(
-    request: Request, runtime: RuntimeDep, session: SessionDep
-) -> Caller | None:
+async def optional_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
@@ -42,7 +40,7 @@ async def optional_caller(
     if api_key is None and signature is None:
         return None
     if api_key is not None:
-        caller = await caller_from_api_key(session, runtime.keys.hash_key, api_key)
+        caller = await caller_from_api_key(runtime.direct, runtime.keys.hash_key, api_key)
     else:
         assert signature is not None
         caller = caller_from_signature(runtime.settings.signature_secret, signature)

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.callers.principal import Caller, Scheme
+from docspace_oauth.db.direct import DirectDB, Statement, as_utc
 from docspace_oauth.models import ApiKey, Role, User
 from docspace_oauth.security.hashing import keyed_hash
 
@@ -64,28 +65,38 @@ async def revoke_session_key(session: AsyncSession, hash_key: bytes, raw: str) -
     return bool(getattr(result, "rowcount", 0))
 
 
-async def caller_from_api_key(session: AsyncSession, hash_key: bytes, raw: str) -> Caller | None:
+_CALLER_BY_KEY = Statement(
+    select(
+        User.id,
+        User.tenant_id,
+        User.role,
+        User.name,
+        User.email,
+        ApiKey.kind,
+        ApiKey.expires_at,
+        ApiKey.revoked_at,
+    )
+    .join(ApiKey, ApiKey.user_id == User.id)
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
+
+
+async def caller_from_api_key(db: DirectDB, hash_key: bytes, raw: str) -> Caller | None:
     if not raw or len(raw) > 256:
         return None
-    row = (
-        await session.execute(
-            select(User, ApiKey.kind, ApiKey.expires_at, ApiKey.revoked_at)
-            .join(ApiKey, ApiKey.user_id == User.id)
-            .where(ApiKey.key_hash == keyed_hash(hash_key, raw))
-        )
-    ).one_or_none()
+    row = await db.fetchrow(_CALLER_BY_KEY, key_hash=keyed_hash(hash_key, raw))
     if row is None:
         return None
-    user, kind, expires_at, revoked_at = row
-    now = datetime.now(UTC)
-    if revoked_at is not None or (expires_at is not None and expires_at <= now):
+    user_id, tenant_id, role, name, email, kind, expires_at, revoked_at = row
+    expires = as_utc(expires_at)
+    if revoked_at is not None or (expires is not None and expires <= datetime.now(UTC)):
         return None
     return Caller(
-        user_id=user.id,
-        tenant_id=user.tenant_id,
-        role=Role(user.role),
-        name=user.name,
-        email=user.email,
+        user_id=user_id,
+        tenant_id=tenant_id,
+        role=Role(role),
+        name=name,
+        email=email,
         scheme=Scheme.SESSION if kind == "session" else Scheme.API_KEY,
     )
 

@@ -94,13 +94,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     )
     async def get_clients(
         caller: CurrentCaller,
-        session: SessionDep,
+        runtime: RuntimeDep,
         limit: Limit = 30,
         last_client_id: LastClientId = None,
         last_created_on: LastCreatedOn = None,
     ) -> ClientPage:
         page = await service.list_page(
-            session,
+            runtime.direct,
             caller,
             limit=limit,
             last_client_id=last_client_id,
@@ -145,13 +145,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     )
     async def get_clients_info(
         caller: CurrentCaller,
-        session: SessionDep,
+        runtime: RuntimeDep,
         limit: Limit = 30,
         last_client_id: LastClientId = None,
         last_created_on: LastCreatedOn = None,
     ) -> ClientInfoPage:
         page = await service.list_page(
-            session,
+            runtime.direct,
             caller,
             limit=limit,
             last_client_id=last_client_id,
@@ -171,9 +171,9 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(404, *_AUTH),
     )
     async def get_client(
-        client_id: str, caller: CurrentCaller, session: SessionDep
+        client_id: str, caller: CurrentCaller, runtime: RuntimeDep
     ) -> ClientResponse:
-        return ClientResponse.of(await service.get_managed(session, caller, client_id))
+        return ClientResponse.of(await service.view_managed(runtime.direct, caller, client_id))
 
     @router.put(
         "/{client_id}",

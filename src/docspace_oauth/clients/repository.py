@@ -7,17 +7,48 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import JSON, Boolean, Integer, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from docspace_oauth.db.direct import DirectDB, Statement, as_list, as_utc
 from docspace_oauth.models import Client
+from docspace_oauth.models.base import UTCDateTime
 
 _LIKE_SPECIAL = re.compile(r"[\\%_]")
 
 
 async def get(session: AsyncSession, client_id: str) -> Client | None:
     return await session.get(Client, client_id, populate_existing=True)
+
+
+# Reads of committed clients for the GET routes, through db.direct: the rows become detached
+# Client objects, so the response models read them exactly as they read session-loaded ones.
+
+_COLUMNS = tuple(Client.__table__.columns)
+_KEYS = tuple(column.key for column in _COLUMNS)
+_JSON = frozenset(c.key for c in _COLUMNS if isinstance(c.type, JSON))
+_TIMES = frozenset(c.key for c in _COLUMNS if isinstance(c.type, UTCDateTime))
+_FLAGS = frozenset(c.key for c in _COLUMNS if isinstance(c.type, Boolean))
+
+
+def _detached(row: Sequence[Any]) -> Client:
+    values = dict(zip(_KEYS, row, strict=True))
+    for key in _JSON:
+        values[key] = list(as_list(values[key]))
+    for key in _TIMES:
+        values[key] = as_utc(values[key])
+    for key in _FLAGS:
+        values[key] = bool(values[key])
+    return Client(**values)
+
+
+_BY_ID = Statement(select(*_COLUMNS).where(Client.client_id == bindparam("client_id")))
+
+
+async def get_committed(db: DirectDB, client_id: str) -> Client | None:
+    row = await db.fetchrow(_BY_ID, client_id=client_id)
+    return None if row is None else _detached(row)
 
 
 async def add(session: AsyncSession, client: Client) -> None:
@@ -34,34 +65,68 @@ def _after(created_on: datetime, client_id: str) -> ColumnElement[bool]:
     )
 
 
+def _page_query(*, owned: bool, search: bool, after: bool, after_id: bool) -> Statement:
+    query = select(*_COLUMNS).where(Client.tenant_id == bindparam("tenant_id"))
+    if owned:
+        query = query.where(Client.created_by == bindparam("created_by"))
+    if search:
+        query = query.where(Client.name.ilike(bindparam("pattern"), escape="\\"))
+    if after:
+        created_on = bindparam("created_on", type_=Client.created_on.type)
+        query = query.where(
+            or_(
+                # Spelled out rather than as a row-value comparison: both databases turn this
+                # into an index range scan on (…, created_on, client_id).
+                Client.created_on < created_on,
+                and_(Client.created_on == created_on, Client.client_id < bindparam("after_id")),
+            )
+            if after_id
+            else Client.created_on < created_on
+        )
+    order = (Client.created_on.desc(), Client.client_id.desc())
+    return Statement(query.order_by(*order).limit(bindparam("limit", type_=Integer)))
+
+
+_PAGES = {
+    (owned, search, after, after_id): _page_query(
+        owned=owned, search=search, after=after, after_id=after_id
+    )
+    for owned in (False, True)
+    for search in (False, True)
+    for after in (False, True)
+    for after_id in (False, True)
+    if after or not after_id
+}
+
+
 async def page(
-    session: AsyncSession,
+    db: DirectDB,
     *,
     tenant_id: int,
     created_by: str | None,
     limit: int,
     after: tuple[datetime, str | None] | None,
     name_contains: str | None = None,
-) -> Sequence[Client]:
+) -> list[Client]:
     """Newest first; `after` is the last (created_on, client_id) of the previous page.
 
     With no client_id in the cursor (DocSpace's clients send only the time) the page starts
     strictly before that instant, as DocSpace does. `name_contains` filters by a
     case-insensitive substring of the name (the console's search), within the same index range.
     """
-    query = select(Client).where(Client.tenant_id == tenant_id)
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
     if created_by is not None:
-        query = query.where(Client.created_by == created_by)
+        params["created_by"] = created_by
     if name_contains:
-        pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", name_contains) + "%"
-        query = query.where(Client.name.ilike(pattern, escape="\\"))
+        params["pattern"] = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", name_contains) + "%"
     if after is not None:
-        created_on, client_id = after
-        query = query.where(
-            _after(created_on, client_id) if client_id else Client.created_on < created_on
-        )
-    query = query.order_by(Client.created_on.desc(), Client.client_id.desc()).limit(limit)
-    return (await session.scalars(query)).all()
+        params["created_on"] = db.timestamp(after[0])
+        if after[1]:
+            params["after_id"] = after[1]
+    statement = _PAGES[
+        (created_by is not None, bool(name_contains), after is not None, bool(after and after[1]))
+    ]
+    return [_detached(row) for row in await db.fetchall(statement, **params)]
 
 
 async def update_fields(session: AsyncSession, client_id: str, values: Mapping[str, Any]) -> int:
@@ -113,5 +178,9 @@ async def delete_where(session: AsyncSession, *, tenant_id: int, created_by: str
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def created_on_of(session: AsyncSession, client_id: str) -> datetime | None:
-    return await session.scalar(select(Client.created_on).where(Client.client_id == client_id))
+_CREATED_ON = Statement(select(Client.created_on).where(Client.client_id == bindparam("client_id")))
+
+
+async def created_on_of(db: DirectDB, client_id: str) -> datetime | None:
+    row = await db.fetchrow(_CREATED_ON, client_id=client_id)
+    return None if row is None else as_utc(row[0])

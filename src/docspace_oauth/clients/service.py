@@ -22,6 +22,7 @@ from docspace_oauth.clients.schemas import (
     CreateClientRequest,
     UpdateClientRequest,
 )
+from docspace_oauth.db.direct import DirectDB
 from docspace_oauth.errors import Forbidden, NotFound
 from docspace_oauth.models import Client
 from docspace_oauth.security.hashing import generate_secret, keyed_hash
@@ -58,6 +59,15 @@ def _owner_filter(caller: Caller) -> str | None:
 async def get_managed(session: AsyncSession, caller: Caller, client_id: str) -> Client:
     canonical = parse_client_id(client_id)
     client = await repository.get(session, canonical) if canonical else None
+    if client is None or not can_manage(caller, client):
+        raise ClientNotFound()
+    return client
+
+
+async def view_managed(db: DirectDB, caller: Caller, client_id: str) -> Client:
+    """`get_managed` for a read-only view: the committed row, without a session."""
+    canonical = parse_client_id(client_id)
+    client = await repository.get_committed(db, canonical) if canonical else None
     if client is None or not can_manage(caller, client):
         raise ClientNotFound()
     return client
@@ -271,7 +281,7 @@ class Page:
 
 
 async def list_page(
-    session: AsyncSession,
+    db: DirectDB,
     caller: Caller,
     *,
     limit: int,
@@ -287,18 +297,16 @@ async def list_page(
         after = (last_created_on, canonical)
     elif canonical is not None:
         # A cursor of the id alone: start after that client, wherever it sits.
-        created_on = await repository.created_on_of(session, canonical)
+        created_on = await repository.created_on_of(db, canonical)
         if created_on is not None:
             after = (created_on, canonical)
-    rows = list(
-        await repository.page(
-            session,
-            tenant_id=caller.tenant_id,
-            created_by=_owner_filter(caller),
-            limit=limit + 1,
-            after=after,
-            name_contains=name_contains,
-        )
+    rows = await repository.page(
+        db,
+        tenant_id=caller.tenant_id,
+        created_by=_owner_filter(caller),
+        limit=limit + 1,
+        after=after,
+        name_contains=name_contains,
     )
     has_more = len(rows) > limit
     rows = rows[:limit]

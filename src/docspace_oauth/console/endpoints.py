@@ -74,11 +74,13 @@ async def home(server: AuthServerDep, visitor: CurrentVisitor) -> Response:
 
 
 @router.get("/clients")
-async def list_clients(request: Request, session: SessionDep, visitor: CurrentVisitor) -> Response:
+async def list_clients(
+    request: Request, server: AuthServerDep, visitor: CurrentVisitor
+) -> Response:
     params = request.query_params
     query = (params.get("q") or "").strip()[:MAX_QUERY]
     result = await clients.list_page(
-        session,
+        server.runtime.direct,
         visitor.caller,
         limit=PAGE_SIZE,
         last_client_id=params.get("last_client_id"),

@@ -137,7 +137,7 @@ def _here(request: Request) -> str:
 async def find_visitor(
     request: Request, session: SessionDep, server: AuthServerDep
 ) -> Visitor | None:
-    who = await browser.signed_in(request, session, server)
+    who = await browser.signed_in(request, server)
     if who is None:
         return None
     return Visitor(

@@ -10,17 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from docspace_oauth.db import inline_sqlite
+
 
 class UnsupportedDatabase(ValueError):
     pass
 
 
 def async_url(database_url: str) -> URL:
-    """Map `sqlite:///` and `postgresql://` (any driver suffix) to aiosqlite and asyncpg."""
+    """Map `sqlite:///` and `postgresql://` (any driver suffix) to our inline SQLite driver
+    (see inline_sqlite) and asyncpg."""
     url = make_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite")
+        return url.set(drivername=f"sqlite+{inline_sqlite.SQLiteDialect_inline.driver}")
     if backend in {"postgresql", "postgres"}:
         return url.set(drivername="postgresql+asyncpg")
     raise UnsupportedDatabase(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
@@ -31,13 +34,12 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
-    # failing with "database is locked" when two requests commit at once.
+    # WAL lets readers run beside the one writer. A writer that meets the lock waits for it
+    # in the driver, off the event loop (inline_sqlite), so SQLite's own busy_timeout stays 0.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

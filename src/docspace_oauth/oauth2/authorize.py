@@ -261,7 +261,7 @@ async def authorize(server: AuthServer, session: AsyncSession, request: Request)
             error, redirect_uri=req.redirect_uri, state=req.state, issuer=server.issuer
         )
 
-    who = await browser.signed_in(request, session, server)
+    who = await browser.signed_in(request, server)
     if who is None or who.caller.tenant_id != client.tenant_id:
         if "none" in req.prompt:
             raise back(LoginRequired("The user is not signed in."))
@@ -332,7 +332,7 @@ _EXPIRED = "This request has expired or was already answered. Go back to the app
 
 
 async def consent_page(server: AuthServer, session: AsyncSession, request: Request) -> Response:
-    who = await browser.signed_in(request, session, server)
+    who = await browser.signed_in(request, server)
     if who is None:
         raise ErrorPage("You are not signed in any more.", status=401, heading="Signed out")
     client_id = request.query_params.get("client_id", "")
@@ -383,7 +383,7 @@ async def submit_consent(
     so is `decision=deny` from our own page. Only scopes that were requested can be granted.
     """
     browser.refuse_cross_origin(request, server.issuer)
-    who = await browser.signed_in(request, session, server)
+    who = await browser.signed_in(request, server)
     if who is None:
         raise ErrorPage("You are not signed in any more.", status=401, heading="Signed out")
     if not browser.consent_csrf_ok(server, who, _first(form, "csrf_token")):
@@ -399,7 +399,7 @@ async def submit_consent(
     )
     if pending is None or pending.expires_at <= utcnow():
         raise ErrorPage(_EXPIRED, heading="Request expired")
-    record = await repository.client_record(session, pending.client_id)
+    record = await repository.client_record(server.runtime.direct, pending.client_id)
     if record is None:
         raise ErrorPage("The app that sent you here is no longer registered.")
     if pending.redirect_uri not in record.redirect_uris:
@@ -527,7 +527,7 @@ def _sign_in_response(
 
 async def sign_in_page(server: AuthServer, session: AsyncSession, request: Request) -> Response:
     target = await sign_in_target(session, request.query_params.get("next"))
-    who = await browser.signed_in(request, session, server)
+    who = await browser.signed_in(request, server)
     if who is not None and (
         target.client is None or who.caller.tenant_id == target.client.tenant_id
     ):

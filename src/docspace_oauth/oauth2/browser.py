@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from docspace_oauth.callers.principal import Caller
@@ -51,14 +50,12 @@ def _api_key_header(request: Request) -> str | None:
     return None if scheme.lower() == "basic" else header.strip()
 
 
-async def signed_in(
-    request: Request, session: AsyncSession, server: AuthServer
-) -> BrowserCaller | None:
+async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | None:
     hash_key = server.hash_key
     secret = server.settings.signature_secret
     api_key = _api_key_header(request)
     if api_key is not None:
-        caller = await caller_from_api_key(session, hash_key, api_key)
+        caller = await caller_from_api_key(server.runtime.direct, hash_key, api_key)
         if caller is not None:
             return BrowserCaller(caller, api_key, from_cookie=False)
     signature = request.headers.get(SIGNATURE)
@@ -68,7 +65,7 @@ async def signed_in(
             return BrowserCaller(caller, signature, from_cookie=False)
     cookie = request.cookies.get(AUTH_COOKIE)
     if cookie:
-        caller = await caller_from_api_key(session, hash_key, cookie)
+        caller = await caller_from_api_key(server.runtime.direct, hash_key, cookie)
         if caller is not None:
             return BrowserCaller(caller, cookie, from_cookie=True)
     signature = request.cookies.get(SIGNATURE)

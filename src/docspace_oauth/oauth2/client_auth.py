@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import unquote_plus
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import defer
 from docspace_oauth.clients.service import parse_client_id
@@ -107,7 +105,6 @@ def _secret_matches(hash_key: bytes, record: ClientRecord, secret: str) -> bool:
 
 async def authenticate(
     server: AuthServer,
-    session: AsyncSession,
     creds: Credentials,
     *,
     ip: str,
@@ -119,7 +116,7 @@ async def authenticate(
         raise TooManyFailures(wait)
     record = None
     if parse_client_id(creds.client_id) == creds.client_id:  # the canonical form only
-        record = await repository.client_record(session, creds.client_id)
+        record = await repository.client_record(server.runtime.direct, creds.client_id)
     ok = False
     if record is not None:
         if creds.secret is not None:
@@ -129,7 +126,7 @@ async def authenticate(
     elif creds.secret is not None:
         keyed_hash_matches(server.hash_key, creds.secret, None)  # same cost as a wrong secret
     if not ok or record is None:
-        # Written after this request's transaction, which rolls back with the error.
+        # Written once the request is over (AuthServer.audited), whatever its transaction did.
         defer(
             Action.CLIENT_AUTH_FAILED,
             Outcome.FAILURE,

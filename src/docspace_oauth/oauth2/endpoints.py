@@ -8,6 +8,7 @@ introspection and revocation endpoints count failed client authentications inste
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
@@ -39,16 +40,17 @@ from docspace_oauth.oauth2.schemas import (
     TokenResponse,
     UserInfoResponse,
 )
-from docspace_oauth.oauth2.state import AuthServerDep, client_ip
+from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, auth_server, client_ip
 from docspace_oauth.ops.metrics import record_grant
 
 router = APIRouter(tags=["oauth2"])
 
+# The grants that read and write grant state; client_credentials needs only the client.
 _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
-    GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
 }
+_CLIENT_CREDENTIALS = GrantType.CLIENT_CREDENTIALS.value
 
 # What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
 # (OAuth2ErrorResponse, application/json); a body over the size limit is a 413 problem
@@ -119,20 +121,31 @@ _METADATA: dict[int | str, dict[str, Any]] = {200: _ok("The metadata", "^public"
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 
 
+_MAX_FIELDS = 64
+
+
 async def _oauth_form(request: Request) -> dict[str, str]:
-    """An RFC 6749 request body: form-encoded, every parameter at most once."""
+    """An RFC 6749 request body: form-encoded UTF-8, every parameter at most once."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != FORM:
         raise InvalidRequest(f"Send the parameters as {FORM}.")
-    form = await request.form()
+    body = await request.body()
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            errors="strict",
+            max_num_fields=_MAX_FIELDS,
+        )
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("The form is not valid UTF-8.") from exc
+    except ValueError as exc:  # more than _MAX_FIELDS
+        raise InvalidRequest(f"Send at most {_MAX_FIELDS} parameters.") from exc
     result: dict[str, str] = {}
-    for name in form:
-        values = form.getlist(name)
-        if len(values) > 1:
+    for name, value in pairs:
+        if name in result:
             raise InvalidRequest(f"{name} is given more than once.")
-        if not isinstance(values[0], str):
-            raise InvalidRequest(f"{name} must be text.")
-        result[name] = values[0]
+        result[name] = value
     return result
 
 
@@ -209,23 +222,28 @@ async def sign_in(request: Request, server: AuthServerDep) -> Response:
     responses={200: _ok("The tokens"), **_ERRORS},
     openapi_extra={"requestBody": TOKEN_REQUEST, "security": CLIENT_SECURITY},
 )
-async def token(request: Request, server: AuthServerDep) -> Response:
+async def token(request: Request) -> Response:
+    server = auth_server(request)
     form = await _oauth_form(request)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidRequest("grant_type is required.")
     grant = _GRANTS.get(grant_type)
-    if grant is None:
+    uses_client_only = grant_type == _CLIENT_CREDENTIALS
+    if grant is None and not uses_client_only:
         raise UnsupportedGrantType(f"Unsupported grant_type {grant_type[:64]!r}.")
     credentials = client_auth.credentials(request.headers.get("authorization"), form)
-    uses_client_only = grant_type == GrantType.CLIENT_CREDENTIALS.value
-    async with server.transaction(write=not uses_client_only) as session:
+    async with server.audited():
         client = await client_auth.authenticate(
-            server, session, credentials, ip=client_ip(request), allow_none=not uses_client_only
+            server, credentials, ip=client_ip(request), allow_none=not uses_client_only
         )
-        await server.keys.sync(session, client.record.key_version)
+        await server.sync_keys(client.record.key_version)
         try:
-            result = await grant(server, session, client, form)
+            if grant is None:
+                result = grants.client_credentials(server, client, form)
+            else:
+                async with server.transaction(write=True) as session:
+                    result = await grant(server, session, client, form)
         except OAuth2Error as exc:
             record_grant(grant_type, exc.error)
             raise
@@ -233,6 +251,22 @@ async def token(request: Request, server: AuthServerDep) -> Response:
     return JSONResponse(
         result.as_dict(), headers={**NO_STORE, **_cors(request, client.record.allowed_origins)}
     )
+
+
+async def _token_and_client(
+    request: Request, server: AuthServer, *, allow_none: bool
+) -> tuple[str, client_auth.AuthenticatedClient]:
+    """The `token` parameter and the authenticated caller, as introspection and revocation
+    both take them."""
+    form = await _oauth_form(request)
+    value = form.get("token")
+    if value is None:
+        raise InvalidRequest("token is required.")
+    credentials = client_auth.credentials(request.headers.get("authorization"), form)
+    client = await client_auth.authenticate(
+        server, credentials, ip=client_ip(request), allow_none=allow_none
+    )
+    return value, client
 
 
 @router.post(
@@ -245,17 +279,11 @@ async def token(request: Request, server: AuthServerDep) -> Response:
     responses={200: _ok("The token's state"), **_ERRORS},
     openapi_extra={"requestBody": INTROSPECTION_REQUEST, "security": CLIENT_SECURITY},
 )
-async def introspect(request: Request, server: AuthServerDep) -> Response:
-    form = await _oauth_form(request)
-    value = form.get("token")
-    if value is None:
-        raise InvalidRequest("token is required.")
-    credentials = client_auth.credentials(request.headers.get("authorization"), form)
-    async with server.transaction(write=False) as session:
-        client = await client_auth.authenticate(
-            server, session, credentials, ip=client_ip(request), allow_none=False
-        )
-        body = await introspection.introspect(server, session, client, value)
+async def introspect(request: Request) -> Response:
+    server = auth_server(request)
+    async with server.audited():
+        value, client = await _token_and_client(request, server, allow_none=False)
+        body = await introspection.introspect(server, client, value)
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -266,17 +294,12 @@ async def introspect(request: Request, server: AuthServerDep) -> Response:
     responses={200: _ok("Revoked, or nothing to revoke (an empty body)"), **_ERRORS},
     openapi_extra={"requestBody": REVOCATION_REQUEST, "security": CLIENT_SECURITY},
 )
-async def revoke(request: Request, server: AuthServerDep) -> Response:
-    form = await _oauth_form(request)
-    value = form.get("token")
-    if value is None:
-        raise InvalidRequest("token is required.")
-    credentials = client_auth.credentials(request.headers.get("authorization"), form)
-    async with server.transaction(write=True) as session:
-        client = await client_auth.authenticate(
-            server, session, credentials, ip=client_ip(request), allow_none=True
-        )
-        await introspection.revoke(server, session, client, value)
+async def revoke(request: Request) -> Response:
+    server = auth_server(request)
+    async with server.audited():
+        value, client = await _token_and_client(request, server, allow_none=True)
+        async with server.transaction(write=True) as session:
+            await introspection.revoke(server, session, client, value)
     return Response(
         status_code=200, headers={**NO_STORE, **_cors(request, client.record.allowed_origins)}
     )

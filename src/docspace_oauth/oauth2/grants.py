@@ -295,10 +295,9 @@ async def refresh_token(
     )
 
 
-async def client_credentials(
-    server: AuthServer, session: AsyncSession, client: AuthenticatedClient, form: Mapping[str, str]
+def client_credentials(
+    server: AuthServer, client: AuthenticatedClient, form: Mapping[str, str]
 ) -> TokenResult:
-    del session  # everything needed came with the client's row
     record = client.record
     if client.method is AuthMethod.NONE:
         raise UnauthorizedClient("client_credentials needs the client's secret.")

@@ -35,7 +35,12 @@ OPENID = "openid"
 
 async def verified(server: AuthServer, token: str) -> VerifiedAccessToken | None:
     return await verify_with_reload(
-        server.keys, token, issuer=server.issuer, now=int(time.time()), reload=server.reload_keys
+        server.keys,
+        token,
+        issuer=server.issuer,
+        now=int(time.time()),
+        reload=server.reload_keys,
+        cache=server.verified_tokens,
     )
 
 
@@ -54,9 +59,9 @@ def _active(token: VerifiedAccessToken, state: AccessTokenState) -> bool:
     return token.subject == token.client_id and token.family_id is None
 
 
-async def access_token_state(session: AsyncSession, token: VerifiedAccessToken) -> AccessTokenState:
+async def access_token_state(server: AuthServer, token: VerifiedAccessToken) -> AccessTokenState:
     return await repository.access_token_state(
-        session,
+        server.runtime.direct,
         client_id=token.client_id,
         subject=token.subject,
         jti=token.jti,
@@ -69,16 +74,14 @@ def _timestamp(value: datetime) -> int:
     return int(value.timestamp())
 
 
-async def introspect(
-    server: AuthServer, session: AsyncSession, caller: AuthenticatedClient, token: str
-) -> dict[str, Any]:
+async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str) -> dict[str, Any]:
     if not token or len(token) > 8192:
         return INACTIVE
     if looks_like_jwt(token):
         access = await verified(server, token)
         if access is None or access.tenant_id != caller.record.tenant_id:
             return INACTIVE
-        if not _active(access, await access_token_state(session, access)):
+        if not _active(access, await access_token_state(server, access)):
             return INACTIVE
         claims = access.claims
         return {
@@ -95,7 +98,8 @@ async def introspect(
             "tid": access.tenant_id,
             "cid": access.client_id,
         }
-    state = await repository.refresh_token_state(session, keyed_hash(server.hash_key, token))
+    async with server.transaction(write=False) as session:
+        state = await repository.refresh_token_state(session, keyed_hash(server.hash_key, token))
     if state is None:
         return INACTIVE
     family, refresh = state.family, state.token
@@ -160,7 +164,7 @@ async def userinfo(server: AuthServer, session: AsyncSession, token: str) -> dic
     access = await verified(server, token)
     if access is None:
         raise InvalidToken("The access token is invalid or expired.")
-    if not _active(access, await access_token_state(session, access)):
+    if not _active(access, await access_token_state(server, access)):
         raise InvalidToken("The access token was revoked.")
     if OPENID not in access.scopes or not _is_user_token(access):
         raise InsufficientScope("The access token lacks the openid scope.")

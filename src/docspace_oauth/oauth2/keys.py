@@ -208,11 +208,9 @@ class KeyStore:
     def get(self, kid: str) -> LoadedKey | None:
         return self._keys.get(kid)
 
-    async def sync(self, session: AsyncSession, version: int | None) -> None:
-        """Reload when the database's newest key is not the one this process signs with."""
-        if version is not None and version == self._version:
-            return
-        await self.load(session)
+    def is_current(self, version: int | None) -> bool:
+        """Whether `version`, the database's newest key, is the one this process signs with."""
+        return version is not None and version == self._version
 
     async def load(self, session: AsyncSession) -> None:
         async with self._lock:

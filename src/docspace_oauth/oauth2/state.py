@@ -21,6 +21,7 @@ from docspace_oauth.audit.service import flush_deferred
 from docspace_oauth.db.engine import begin
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.oauth2.keys import KeyStore, ensure_signing_key
+from docspace_oauth.oauth2.tokens import VerifiedTokens
 from docspace_oauth.ratelimit.limiter import RateLimiter
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.settings import Settings
@@ -71,6 +72,7 @@ class AuthServer:
     keys: KeyStore
     client_auth_failures: FailureThrottle
     sign_in_failures: FailureThrottle
+    verified_tokens: VerifiedTokens
 
     @property
     def settings(self) -> Settings:
@@ -108,6 +110,21 @@ class AuthServer:
         finally:
             await flush_deferred(self.runtime.sessions)
 
+    @asynccontextmanager
+    async def audited(self) -> AsyncIterator[None]:
+        """For work outside `transaction` (client authentication, read-only requests): the
+        audit events it deferred are written when it ends, however it ends."""
+        try:
+            yield
+        finally:
+            await flush_deferred(self.runtime.sessions)
+
+    async def sync_keys(self, version: int | None) -> None:
+        """Reload the signing keys when the database's newest (read beside the client) is not
+        the one this process signs with."""
+        if not self.keys.is_current(version):
+            await self.reload_keys()
+
     async def reload_keys(self) -> None:
         async with self.runtime.sessions() as session:
             await self.keys.load(session)
@@ -138,6 +155,7 @@ async def open_auth_server(runtime: Runtime) -> AuthServer:
             limit=settings.sign_in_failure_limit,
             window=window,
         ),
+        verified_tokens=VerifiedTokens(store),
     )
 
 
@@ -147,6 +165,11 @@ async def get_auth_server(request: Request) -> AuthServer:
 
 
 AuthServerDep = Annotated[AuthServer, Depends(get_auth_server)]
+
+
+def auth_server(request: Request) -> AuthServer:
+    server: AuthServer = request.app.state.oauth2
+    return server
 
 
 def client_ip(request: Request) -> str:
