@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from docspace_oauth.db.direct import DirectDB, Statement, as_list, as_utc
-from docspace_oauth.models import Client
+from docspace_oauth.models import Client, ClientRow
 from docspace_oauth.models.base import UTCDateTime
 
 _LIKE_SPECIAL = re.compile(r"[\\%_]")
@@ -22,8 +22,7 @@ async def get(session: AsyncSession, client_id: str) -> Client | None:
     return await session.get(Client, client_id, populate_existing=True)
 
 
-# Reads of committed clients for the GET routes, through db.direct: the rows become detached
-# Client objects, so the response models read them exactly as they read session-loaded ones.
+# Reads of committed clients for the GET routes, through db.direct, as ClientRow.
 
 _COLUMNS = tuple(Client.__table__.columns)
 _KEYS = tuple(column.key for column in _COLUMNS)
@@ -32,7 +31,7 @@ _TIMES = frozenset(c.key for c in _COLUMNS if isinstance(c.type, UTCDateTime))
 _FLAGS = frozenset(c.key for c in _COLUMNS if isinstance(c.type, Boolean))
 
 
-def _detached(row: Sequence[Any]) -> Client:
+def _detached(row: Sequence[Any]) -> ClientRow:
     values = dict(zip(_KEYS, row, strict=True))
     for key in _JSON:
         values[key] = list(as_list(values[key]))
@@ -40,13 +39,13 @@ def _detached(row: Sequence[Any]) -> Client:
         values[key] = as_utc(values[key])
     for key in _FLAGS:
         values[key] = bool(values[key])
-    return Client(**values)
+    return ClientRow(**values)
 
 
 _BY_ID = Statement(select(*_COLUMNS).where(Client.client_id == bindparam("client_id")))
 
 
-async def get_committed(db: DirectDB, client_id: str) -> Client | None:
+async def get_committed(db: DirectDB, client_id: str) -> ClientRow | None:
     row = await db.fetchrow(_BY_ID, client_id=client_id)
     return None if row is None else _detached(row)
 
@@ -107,7 +106,7 @@ async def page(
     limit: int,
     after: tuple[datetime, str | None] | None,
     name_contains: str | None = None,
-) -> list[Client]:
+) -> list[ClientRow]:
     """Newest first; `after` is the last (created_on, client_id) of the previous page.
 
     With no client_id in the cursor (DocSpace's clients send only the time) the page starts

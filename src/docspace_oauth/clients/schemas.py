@@ -9,7 +9,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from docspace_oauth import validation
-from docspace_oauth.models import Client
+from docspace_oauth.models import ClientData
 from docspace_oauth.scopes.catalogue import CATALOGUE
 
 ScopeName = Literal[
@@ -128,7 +128,7 @@ class ClientInfoResponse(BaseModel):
     modified_by: str
 
     @classmethod
-    def of(cls, client: Client) -> ClientInfoResponse:
+    def of(cls, client: ClientData) -> ClientInfoResponse:
         return cls(
             name=client.name,
             description=client.description,
@@ -176,7 +176,7 @@ class ClientResponse(BaseModel):
     grant_types: list[str]
 
     @classmethod
-    def of(cls, client: Client, *, secret: str | None = None) -> ClientResponse:
+    def of(cls, client: ClientData, *, secret: str | None = None) -> ClientResponse:
         return cls(
             name=client.name,
             description=client.description,

@@ -24,7 +24,7 @@ from docspace_oauth.clients.schemas import (
 )
 from docspace_oauth.db.direct import DirectDB
 from docspace_oauth.errors import Forbidden, NotFound
-from docspace_oauth.models import Client
+from docspace_oauth.models import Client, ClientData, ClientRow
 from docspace_oauth.security.hashing import generate_secret, keyed_hash
 
 MAX_GRACE_PERIOD = timedelta(days=7)
@@ -45,7 +45,7 @@ def parse_client_id(raw: str) -> str | None:
         return None
 
 
-def can_manage(caller: Caller, client: Client) -> bool:
+def can_manage(caller: Caller, client: ClientData) -> bool:
     if caller.tenant_id != client.tenant_id or caller.is_guest:
         return False
     return caller.is_admin or client.created_by == caller.user_id
@@ -64,7 +64,7 @@ async def get_managed(session: AsyncSession, caller: Caller, client_id: str) -> 
     return client
 
 
-async def view_managed(db: DirectDB, caller: Caller, client_id: str) -> Client:
+async def view_managed(db: DirectDB, caller: Caller, client_id: str) -> ClientRow:
     """`get_managed` for a read-only view: the committed row, without a session."""
     canonical = parse_client_id(client_id)
     client = await repository.get_committed(db, canonical) if canonical else None
@@ -274,7 +274,7 @@ async def delete_tenant(session: AsyncSession, caller: Caller) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    items: list[Client]
+    items: list[ClientRow]
     limit: int
     last_client_id: str | None
     last_created_on: datetime | None

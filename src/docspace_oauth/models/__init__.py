@@ -2,7 +2,7 @@
 
 from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
-from docspace_oauth.models.client import Client
+from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
@@ -23,6 +23,8 @@ __all__ = [
     "AuthorizationRequest",
     "Base",
     "Client",
+    "ClientData",
+    "ClientRow",
     "Consent",
     "RefreshToken",
     "RevokedAccessToken",
