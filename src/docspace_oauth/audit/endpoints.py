@@ -30,7 +30,10 @@ async def get_audit_events(
     caller: CurrentCaller,
     session: SessionDep,
     limit: Limit = 30,
-    last_id: Annotated[int | None, Query(ge=1, description="Cursor: the last event's id.")] = None,
+    last_id: Annotated[
+        # le: event ids are BIGINT; a larger cursor is a 400, not a database error.
+        int | None, Query(ge=1, le=2**63 - 1, description="Cursor: the last event's id.")
+    ] = None,
     client_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[Action | None, Query()] = None,
 ) -> AuditPage:

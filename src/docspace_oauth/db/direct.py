@@ -12,15 +12,26 @@ for the database in use, and run as plain SQL with positional parameters:
 - PostgreSQL: a small asyncpg pool of its own, with asyncpg's per-connection prepared
   statement cache, in autocommit.
 
-Only reads of committed state go through here; every write stays in the request's session
-and transaction. Rows come back as plain tuples: callers convert the few typed columns with
-`as_utc` and `as_list`.
+Reads here see committed state only. The token endpoint's two write paths (spending a code,
+rotating a refresh token) run here too, as short write transactions (`transaction()`):
+
+- SQLite: a second connection per process, used by one transaction at a time (an asyncio
+  lock), begun with BEGIN IMMEDIATE (waited for as inline_sqlite waits) and committed
+  before the lock is let go.
+- PostgreSQL: a pooled connection in a transaction of its own.
+
+Everything else writes through the request's session. Rows come back as plain tuples:
+callers convert the few typed columns with `as_utc` and `as_list`, and pass datetimes
+through `timestamp()`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,7 +40,7 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 
 from docspace_oauth.db.inline_sqlite import _retrying
 
@@ -46,29 +57,39 @@ class _Compiled:
 
 
 class Statement:
-    """A Core SELECT with named bind parameters, compiled for both databases."""
+    """A Core statement with named bind parameters, compiled for both databases."""
 
-    def __init__(self, query: Select[*tuple[Any, ...]]) -> None:
+    def __init__(self, query: Executable) -> None:
         self.sqlite = self._compile(query, _SQLITE)
         self.postgresql = self._compile(query, _POSTGRESQL)
 
     @staticmethod
-    def _compile(query: Select[*tuple[Any, ...]], dialect: Any) -> _Compiled:
-        compiled = query.compile(dialect=dialect)
+    def _compile(query: Executable, dialect: Any) -> _Compiled:
+        compiled = query.compile(dialect=dialect)  # type: ignore[attr-defined]
         names = tuple(compiled.positiontup or ())
-        defaults = {
-            name: bind.value for name, bind in compiled.binds.items() if not bind.required
-        }
+        defaults = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         return _Compiled(str(compiled), names, defaults)
+
+
+class DirectTransaction(Protocol):
+    async def fetchrow(self, statement: Statement, **params: Any) -> tuple[Any, ...] | None: ...
+
+    async def execute(self, statement: Statement, **params: Any) -> None: ...
 
 
 class DirectDB(Protocol):
     def timestamp(self, value: datetime) -> Any:
         """A UTC datetime as this database stores it, for a bind parameter."""
 
+    def json(self, value: Any) -> Any:
+        """A value for a JSON column, as a bind parameter."""
+
     async def fetchrow(self, statement: Statement, **params: Any) -> tuple[Any, ...] | None: ...
 
     async def fetchall(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[DirectTransaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
 
     async def close(self) -> None: ...
 
@@ -77,16 +98,59 @@ def _args(compiled: _Compiled, params: dict[str, Any]) -> list[Any]:
     return [params[name] if name in params else compiled.defaults[name] for name in compiled.names]
 
 
+def _sqlite_connection(path: str) -> sqlite3.Connection:
+    # Autocommit at the driver (isolation_level=None): transactions are begun explicitly.
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=0)
+    connection.execute("PRAGMA busy_timeout=0")  # waited for in _retrying, off the loop
+    connection.execute("PRAGMA synchronous=NORMAL")  # per connection, as db.engine sets it
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+class _SQLiteTransaction:
+    """Statements inside BEGIN IMMEDIATE: the write lock is held, so nothing waits."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def fetchrow(self, statement: Statement, **params: Any) -> tuple[Any, ...] | None:
+        compiled = statement.sqlite
+        # fetchall: an UPDATE ... RETURNING must run to its end before COMMIT.
+        rows = self._connection.execute(compiled.sql, _args(compiled, params)).fetchall()
+        return rows[0] if rows else None
+
+    async def execute(self, statement: Statement, **params: Any) -> None:
+        compiled = statement.sqlite
+        self._connection.execute(compiled.sql, _args(compiled, params))
+
+
 class SQLiteDirect:
     def __init__(self, path: str) -> None:
-        self._connection = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=0
-        )
-        self._connection.execute("PRAGMA busy_timeout=0")
+        self._connection = _sqlite_connection(path)
+        self._writer = _sqlite_connection(path)
+        self._writing = asyncio.Lock()
 
     def timestamp(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime text, whose order is time order.
         return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def json(self, value: Any) -> Any:
+        return json.dumps(value)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[DirectTransaction]:
+        async with self._writing:
+            await _retrying(self._writer.execute, "BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteTransaction(self._writer)
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            try:
+                await _retrying(self._writer.execute, "COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
 
     async def fetchall(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]:
         compiled = statement.sqlite
@@ -100,6 +164,21 @@ class SQLiteDirect:
 
     async def close(self) -> None:
         self._connection.close()
+        self._writer.close()
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def fetchrow(self, statement: Statement, **params: Any) -> tuple[Any, ...] | None:
+        compiled = statement.postgresql
+        record = await self._connection.fetchrow(compiled.sql, *_args(compiled, params))
+        return None if record is None else tuple(record)
+
+    async def execute(self, statement: Statement, **params: Any) -> None:
+        compiled = statement.postgresql
+        await self._connection.execute(compiled.sql, *_args(compiled, params))
 
 
 class PostgresDirect:
@@ -116,6 +195,14 @@ class PostgresDirect:
 
     def timestamp(self, value: datetime) -> Any:
         return value.astimezone(UTC).replace(tzinfo=None)
+
+    def json(self, value: Any) -> Any:
+        return json.dumps(value)  # asyncpg takes json and jsonb as text
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[DirectTransaction]:
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield _PostgresTransaction(connection)
 
     async def fetchall(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]:
         compiled = statement.postgresql

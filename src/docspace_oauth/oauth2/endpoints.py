@@ -45,12 +45,11 @@ from docspace_oauth.ops.metrics import record_grant
 
 router = APIRouter(tags=["oauth2"])
 
-# The grants that read and write grant state; client_credentials needs only the client.
 _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
+    GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
 }
-_CLIENT_CREDENTIALS = GrantType.CLIENT_CREDENTIALS.value
 
 # What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
 # (OAuth2ErrorResponse, application/json); a body over the size limit is a 413 problem
@@ -229,9 +228,9 @@ async def token(request: Request) -> Response:
     if not grant_type:
         raise InvalidRequest("grant_type is required.")
     grant = _GRANTS.get(grant_type)
-    uses_client_only = grant_type == _CLIENT_CREDENTIALS
-    if grant is None and not uses_client_only:
+    if grant is None:
         raise UnsupportedGrantType(f"Unsupported grant_type {grant_type[:64]!r}.")
+    uses_client_only = grant_type == GrantType.CLIENT_CREDENTIALS.value
     credentials = client_auth.credentials(request.headers.get("authorization"), form)
     async with server.audited():
         client = await client_auth.authenticate(
@@ -239,11 +238,7 @@ async def token(request: Request) -> Response:
         )
         await server.sync_keys(client.record.key_version)
         try:
-            if grant is None:
-                result = grants.client_credentials(server, client, form)
-            else:
-                async with server.transaction(write=True) as session:
-                    result = await grant(server, session, client, form)
+            result = await grant(server, client, form)
         except OAuth2Error as exc:
             record_grant(grant_type, exc.error)
             raise
@@ -325,8 +320,7 @@ def _bearer(request: Request, form: dict[str, str] | None) -> str:
 )
 async def userinfo(request: Request, server: AuthServerDep) -> Response:
     value = _bearer(request, None)
-    async with server.transaction(write=False) as session:
-        body = await introspection.userinfo(server, session, value)
+    body = await introspection.userinfo(server, value)
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -346,8 +340,7 @@ async def userinfo(request: Request, server: AuthServerDep) -> Response:
 async def userinfo_post(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request) if request.headers.get("content-type") else None
     value = _bearer(request, form)
-    async with server.transaction(write=False) as session:
-        body = await introspection.userinfo(server, session, value)
+    body = await introspection.userinfo(server, value)
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -11,9 +11,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, NoReturn
 
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
@@ -26,9 +24,10 @@ from docspace_oauth.oauth2.errors import (
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
+    OAuth2Error,
     UnauthorizedClient,
 )
-from docspace_oauth.oauth2.repository import ClientRecord
+from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import Grant, mint_access_token, mint_id_token, opaque_token
 from docspace_oauth.security.hashing import keyed_hash
@@ -135,19 +134,48 @@ def _new_refresh(
     return raw, row
 
 
-def _narrowed(form: Mapping[str, str], allowed: Sequence[str], *, persist: bool) -> list[str]:
+def _narrowed(form: Mapping[str, str], allowed: Sequence[str]) -> list[str]:
     raw = form.get("scope")
     if raw is None or not raw.strip():
         return list(allowed)
     requested = ordered(raw.split())
     extra = [s for s in requested if s not in allowed]
     if extra:
-        raise InvalidScope(f"Not granted: {' '.join(extra)}.", persist=persist)
+        raise InvalidScope(f"Not granted: {' '.join(extra)}.")
     return requested
 
 
+def _code_refusal(
+    code: ClaimedCode,
+    record: ClientRecord,
+    method: AuthMethod,
+    *,
+    redirect_uri: str | None,
+    verifier: str | None,
+    generation: int | None,
+    now: datetime,
+) -> str | None:
+    """Why a claimed code issues nothing, or None when it is good."""
+    if code.client_id != record.client_id:
+        return "This code was issued to another client."
+    if code.expires_at <= now:
+        return "This code has expired."
+    if redirect_uri != code.redirect_uri:
+        return "redirect_uri differs from the one in the authorization request."
+    if code.code_challenge is not None:
+        if not verifier or not pkce.verify(verifier, code.code_challenge):
+            return "code_verifier does not match the code_challenge."
+    elif verifier is not None:
+        return "code_verifier sent, but the authorization request had no code_challenge."
+    elif method is AuthMethod.NONE:
+        return "A client without a secret must use PKCE."
+    if generation is None or generation != code.generation:
+        return "The user's consent was withdrawn."
+    return None
+
+
 async def authorization_code(
-    server: AuthServer, session: AsyncSession, client: AuthenticatedClient, form: Mapping[str, str]
+    server: AuthServer, client: AuthenticatedClient, form: Mapping[str, str]
 ) -> TokenResult:
     record = client.record
     _require(record, GrantType.AUTHORIZATION_CODE)
@@ -157,8 +185,70 @@ async def authorization_code(
     now = utcnow()
     code_hash = keyed_hash(server.hash_key, code)
     family_id = str(uuid.uuid4())
-    row = await repository.claim_code(session, code_hash, family_id=family_id, now=now)
-    if row is None:
+    db = server.runtime.direct
+    refusal: str | None = None
+    refresh: tuple[str, RefreshToken] | None = None
+    # One short transaction: spend the code, check it, write the family. A refused code stays
+    # spent (the transaction commits, then the refusal is raised).
+    async with db.transaction() as tx:
+        claimed = await repository.claim_code(tx, db, code_hash, family_id=family_id, now=now)
+        if claimed is not None:
+            generation = await repository.consent_generation(tx, record.client_id, claimed.user_id)
+            refusal = _code_refusal(
+                claimed,
+                record,
+                client.method,
+                redirect_uri=redirect_uri,
+                verifier=verifier,
+                generation=generation,
+                now=now,
+            )
+            if refusal is None:
+                refresh = _new_refresh(server, record, family_id, now)
+                family = TokenFamily(
+                    id=family_id,
+                    client_id=record.client_id,
+                    user_id=claimed.user_id,
+                    tenant_id=claimed.tenant_id,
+                    scopes=claimed.scopes,
+                    generation=claimed.generation,
+                    nonce=claimed.nonce,
+                    user_name=claimed.user_name,
+                    user_email=claimed.user_email,
+                    audience=claimed.audience,
+                    created_at=now,
+                    revoked_at=None,
+                )
+                await repository.add_family(tx, db, family, refresh[1] if refresh else None)
+    if claimed is None:
+        await _unclaimable_code(server, client, code_hash, now)
+    if refusal is not None:
+        raise InvalidGrant(refusal)
+    assert claimed is not None
+    return _mint(
+        server,
+        record,
+        Grant(
+            client_id=record.client_id,
+            tenant_id=claimed.tenant_id,
+            subject=claimed.user_id,
+            audience=claimed.audience,
+            scopes=claimed.scopes.split(),
+            generation=claimed.generation,
+            family_id=family_id,
+        ),
+        refresh_token=refresh[0] if refresh else None,
+        identity=Identity(claimed.user_name, claimed.user_email, claimed.nonce),
+    )
+
+
+async def _unclaimable_code(
+    server: AuthServer, client: AuthenticatedClient, code_hash: str, now: datetime
+) -> NoReturn:
+    """A code nobody could claim: unknown, or spent already. A second use of this client's
+    code is a replay (RFC 6749 4.1.2): the tokens the first use issued are revoked."""
+    record = client.record
+    async with server.transaction(write=True) as session:
         status = await repository.code_status(session, code_hash)
         if status is not None and status.used and status.client_id == record.client_id:
             if status.family_id:
@@ -175,106 +265,52 @@ async def authorization_code(
             raise InvalidGrant(
                 "This code was already used; the tokens it issued are revoked.", persist=True
             )
-        raise InvalidGrant("Unknown code.")
-
-    # The code is spent from here on, whatever happens next.
-    def refuse(message: str) -> InvalidGrant:
-        return InvalidGrant(message, persist=True)
-
-    if row.client_id != record.client_id:
-        raise refuse("This code was issued to another client.")
-    if row.expires_at <= now:
-        raise refuse("This code has expired.")
-    if redirect_uri != row.redirect_uri:
-        raise refuse("redirect_uri differs from the one in the authorization request.")
-    if row.code_challenge is not None:
-        if not verifier or not pkce.verify(verifier, row.code_challenge):
-            raise refuse("code_verifier does not match the code_challenge.")
-    elif verifier is not None:
-        raise refuse("code_verifier sent, but the authorization request had no code_challenge.")
-    elif client.method is AuthMethod.NONE:
-        raise refuse("A client without a secret must use PKCE.")
-    generation = await repository.consent_generation(session, record.client_id, row.user_id)
-    if generation is None or generation != row.generation:
-        raise refuse("The user's consent was withdrawn.")
-
-    scopes = row.scopes.split()
-    family = TokenFamily(
-        id=family_id,
-        client_id=record.client_id,
-        user_id=row.user_id,
-        tenant_id=row.tenant_id,
-        scopes=row.scopes,
-        generation=row.generation,
-        nonce=row.nonce,
-        user_name=row.user_name,
-        user_email=row.user_email,
-        audience=row.audience,
-        created_at=now,
-        revoked_at=None,
-    )
-    refresh = _new_refresh(server, record, family_id, now)
-    await repository.add_family(session, family, refresh[1] if refresh else None)
-    return _mint(
-        server,
-        record,
-        Grant(
-            client_id=record.client_id,
-            tenant_id=row.tenant_id,
-            subject=row.user_id,
-            audience=row.audience,
-            scopes=scopes,
-            generation=row.generation,
-            family_id=family_id,
-        ),
-        refresh_token=refresh[0] if refresh else None,
-        identity=Identity(row.user_name, row.user_email, row.nonce),
-    )
+    raise InvalidGrant("Unknown code.")
 
 
 async def refresh_token(
-    server: AuthServer, session: AsyncSession, client: AuthenticatedClient, form: Mapping[str, str]
+    server: AuthServer, client: AuthenticatedClient, form: Mapping[str, str]
 ) -> TokenResult:
     record = client.record
     _require(record, GrantType.REFRESH_TOKEN)
     raw = _param(form, "refresh_token")
     now = utcnow()
     token_hash = keyed_hash(server.hash_key, raw)
-    claimed = await repository.claim_refresh_token(
-        session, token_hash, client_id=record.client_id, now=now
-    )
+    db = server.runtime.direct
+    refusal: OAuth2Error | None = None
+    state: repository.FamilyState | None = None
+    scopes: list[str] = []
+    refresh: tuple[str, RefreshToken] | None = None
+    # As for codes: a refused refresh token stays spent.
+    async with db.transaction() as tx:
+        claimed = await repository.claim_refresh_token(
+            tx, db, token_hash, client_id=record.client_id, now=now
+        )
+        if claimed is not None:
+            if claimed.expires_at <= now:
+                refusal = InvalidGrant("This refresh token has expired.")
+            else:
+                state = await repository.family_state(tx, claimed.family_id)
+                if state is None or not state.live:
+                    refusal = InvalidGrant("This grant was revoked.")
+                else:
+                    try:
+                        scopes = _narrowed(form, state.family.scopes.split())
+                    except InvalidScope as exc:
+                        refusal = exc
+            if refusal is None:
+                refresh = _new_refresh(server, record, claimed.family_id, now)
+                if refresh is not None:
+                    await repository.add_refresh_token(tx, db, refresh[1])
     if claimed is None:
-        status = await repository.refresh_token_status(session, token_hash)
-        if status is not None and status.used and status.client_id == record.client_id:
-            assert status.family_id is not None
-            await repository.revoke_family(session, status.family_id, now)
-            await record_event(
-                session,
-                Action.REFRESH_TOKEN_REUSE,
-                Outcome.DENIED,
-                tenant_id=record.tenant_id,
-                ip=client.ip,
-                client_id=record.client_id,
-                details={"family_revoked": True},
-            )
-            raise InvalidGrant(
-                "This refresh token was already used; every token of its grant is revoked.",
-                persist=True,
-            )
-        raise InvalidGrant("Unknown refresh token.")
-    if claimed.expires_at <= now:
-        raise InvalidGrant("This refresh token has expired.", persist=True)
-    state = await repository.family_state(session, claimed.family_id)
-    if state is None or not state.live:
-        raise InvalidGrant("This grant was revoked.", persist=True)
+        await _unclaimable_refresh_token(server, client, token_hash, now)
+    if refusal is not None:
+        raise refusal
+    assert state is not None
     family = state.family
-    scopes = _narrowed(form, family.scopes.split(), persist=True)
-    refresh = _new_refresh(server, record, family.id, now)
-    if refresh is not None:
-        await repository.add_refresh_token(session, refresh[1])
     name, email = family.user_name, family.user_email
     if OPENID in scopes:  # a local user's current name and email, when there is one
-        profile = await repository.local_profile(session, family.user_id, family.tenant_id)
+        profile = await repository.local_profile(db, family.user_id, family.tenant_id)
         if profile is not None:
             name, email = profile
     return _mint(
@@ -295,7 +331,34 @@ async def refresh_token(
     )
 
 
-def client_credentials(
+async def _unclaimable_refresh_token(
+    server: AuthServer, client: AuthenticatedClient, token_hash: str, now: datetime
+) -> NoReturn:
+    """Unknown, another client's, or used already: a second use of this client's refresh
+    token is reuse (RFC 9700 4.14.2), and revokes every token of its grant."""
+    record = client.record
+    async with server.transaction(write=True) as session:
+        status = await repository.refresh_token_status(session, token_hash)
+        if status is not None and status.used and status.client_id == record.client_id:
+            assert status.family_id is not None
+            await repository.revoke_family(session, status.family_id, now)
+            await record_event(
+                session,
+                Action.REFRESH_TOKEN_REUSE,
+                Outcome.DENIED,
+                tenant_id=record.tenant_id,
+                ip=client.ip,
+                client_id=record.client_id,
+                details={"family_revoked": True},
+            )
+            raise InvalidGrant(
+                "This refresh token was already used; every token of its grant is revoked.",
+                persist=True,
+            )
+    raise InvalidGrant("Unknown refresh token.")
+
+
+async def client_credentials(
     server: AuthServer, client: AuthenticatedClient, form: Mapping[str, str]
 ) -> TokenResult:
     record = client.record
@@ -303,7 +366,7 @@ def client_credentials(
         raise UnauthorizedClient("client_credentials needs the client's secret.")
     _require(record, GrantType.CLIENT_CREDENTIALS)
     allowed = [s for s in record.scopes if s != OPENID]  # no user, so no identity scope
-    scopes = _narrowed(form, allowed, persist=False)
+    scopes = _narrowed(form, allowed)
     return _mint(
         server,
         record,

@@ -160,7 +160,7 @@ async def _audit_revoke(session: AsyncSession, caller: AuthenticatedClient, kind
     )
 
 
-async def userinfo(server: AuthServer, session: AsyncSession, token: str) -> dict[str, Any]:
+async def userinfo(server: AuthServer, token: str) -> dict[str, Any]:
     access = await verified(server, token)
     if access is None:
         raise InvalidToken("The access token is invalid or expired.")
@@ -168,9 +168,11 @@ async def userinfo(server: AuthServer, session: AsyncSession, token: str) -> dic
         raise InvalidToken("The access token was revoked.")
     if OPENID not in access.scopes or not _is_user_token(access):
         raise InsufficientScope("The access token lacks the openid scope.")
-    profile = await repository.local_profile(session, access.subject, access.tenant_id)
+    profile = await repository.local_profile(
+        server.runtime.direct, access.subject, access.tenant_id
+    )
     if profile is None and access.family_id is not None:
-        profile = await repository.family_profile(session, access.family_id)
+        profile = await repository.family_profile(server.runtime.direct, access.family_id)
     name, email = profile or ("", "")
     body: dict[str, Any] = {"sub": access.subject, "tid": access.tenant_id}
     if name:

@@ -8,7 +8,7 @@ concurrent attempts exactly one wins, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from docspace_oauth.db.direct import DirectDB, Statement, as_list, as_utc
+from docspace_oauth.db.direct import DirectDB, DirectTransaction, Statement, as_list, as_utc
 from docspace_oauth.models import (
     AuthorizationCode,
     AuthorizationRequest,
@@ -146,18 +146,51 @@ async def add_code(session: AsyncSession, code: AuthorizationCode) -> None:
     await session.flush()
 
 
+# The token endpoint's writes: short transactions through db.direct (DirectTransaction), each
+# a handful of prebuilt statements.
+
+_CODES = cast(Table, AuthorizationCode.__table__)
+_FAMILIES = cast(Table, TokenFamily.__table__)
+_REFRESH_TOKENS = cast(Table, RefreshToken.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedCode:
+    client_id: str
+    user_id: str
+    tenant_id: int
+    redirect_uri: str
+    scopes: str
+    nonce: str | None
+    code_challenge: str | None
+    generation: int
+    user_name: str
+    user_email: str
+    audience: str
+    expires_at: datetime
+
+
+_CLAIM_CODE = Statement(
+    update(_CODES)
+    .where(_CODES.c.code_hash == bindparam("code_hash"), _CODES.c.used_at.is_(None))
+    .values(used_at=bindparam("now"), family_id=bindparam("family_id"))
+    .returning(*(_CODES.c[name] for name in ClaimedCode.__dataclass_fields__))
+)
+
+
 async def claim_code(
-    session: AsyncSession, code_hash: str, *, family_id: str, now: datetime
-) -> AuthorizationCode | None:
+    tx: DirectTransaction, db: DirectDB, code_hash: str, *, family_id: str, now: datetime
+) -> ClaimedCode | None:
     """Mark the code used and name the family it issues, if nobody did before."""
-    result = await session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now, family_id=family_id)
-        .returning(AuthorizationCode),
-        execution_options=_NO_SYNC,
+    row = await tx.fetchrow(
+        _CLAIM_CODE, code_hash=code_hash, now=db.timestamp(now), family_id=family_id
     )
-    return result.scalars().one_or_none()
+    if row is None:
+        return None
+    claimed = ClaimedCode(*row)
+    expires_at = as_utc(claimed.expires_at)
+    assert expires_at is not None
+    return replace(claimed, expires_at=expires_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,29 +227,32 @@ async def revoke_family(session: AsyncSession, family_id: str, now: datetime) ->
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-_FAMILIES = cast(Table, TokenFamily.__table__)
-_REFRESH_TOKENS = cast(Table, RefreshToken.__table__)
+def _insert(table: Table) -> Statement:
+    return Statement(insert(table).values({c.key: bindparam(c.key) for c in table.columns}))
 
 
-def _row(entity: TokenFamily | RefreshToken) -> dict[str, Any]:
-    return {column.key: getattr(entity, column.key) for column in entity.__table__.columns}
+_INSERT_FAMILY = _insert(_FAMILIES)
+_INSERT_REFRESH_TOKEN = _insert(_REFRESH_TOKENS)
 
 
-# Plain INSERTs on the tables rather than session.add: these rows are written once and never
-# read back in the request, so the unit of work would only add its bookkeeping (measured at
-# about a third of a code exchange's Python time).
+def _values(db: DirectDB, entity: TokenFamily | RefreshToken) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column in entity.__table__.columns:
+        value = getattr(entity, column.key)
+        values[column.key] = db.timestamp(value) if isinstance(value, datetime) else value
+    return values
 
 
 async def add_family(
-    session: AsyncSession, family: TokenFamily, refresh: RefreshToken | None
+    tx: DirectTransaction, db: DirectDB, family: TokenFamily, refresh: RefreshToken | None
 ) -> None:
-    await session.execute(insert(_FAMILIES).values(_row(family)))
+    await tx.execute(_INSERT_FAMILY, **_values(db, family))
     if refresh is not None:
-        await add_refresh_token(session, refresh)
+        await add_refresh_token(tx, db, refresh)
 
 
-async def add_refresh_token(session: AsyncSession, refresh: RefreshToken) -> None:
-    await session.execute(insert(_REFRESH_TOKENS).values(_row(refresh)))
+async def add_refresh_token(tx: DirectTransaction, db: DirectDB, refresh: RefreshToken) -> None:
+    await tx.execute(_INSERT_REFRESH_TOKEN, **_values(db, refresh))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,25 +261,31 @@ class ClaimedRefresh:
     expires_at: datetime
 
 
+_CLAIM_REFRESH_TOKEN = Statement(
+    update(_REFRESH_TOKENS)
+    .where(
+        _REFRESH_TOKENS.c.token_hash == bindparam("token_hash"),
+        _REFRESH_TOKENS.c.client_id == bindparam("client_id"),
+        _REFRESH_TOKENS.c.used_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(_REFRESH_TOKENS.c.family_id, _REFRESH_TOKENS.c.expires_at)
+)
+
+
 async def claim_refresh_token(
-    session: AsyncSession, token_hash: str, *, client_id: str, now: datetime
+    tx: DirectTransaction, db: DirectDB, token_hash: str, *, client_id: str, now: datetime
 ) -> ClaimedRefresh | None:
     """Rotate: mark the token used if it is this client's and unused. Race-safe: of any
     number of concurrent uses exactly one sees a row come back."""
-    row = (
-        await session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == token_hash,
-                RefreshToken.client_id == client_id,
-                RefreshToken.used_at.is_(None),
-            )
-            .values(used_at=now)
-            .returning(RefreshToken.family_id, RefreshToken.expires_at),
-            execution_options=_NO_SYNC,
-        )
-    ).one_or_none()
-    return None if row is None else ClaimedRefresh(row[0], row[1])
+    row = await tx.fetchrow(
+        _CLAIM_REFRESH_TOKEN, token_hash=token_hash, client_id=client_id, now=db.timestamp(now)
+    )
+    if row is None:
+        return None
+    expires_at = as_utc(row[1])
+    assert expires_at is not None
+    return ClaimedRefresh(row[0], expires_at)
 
 
 async def refresh_token_status(session: AsyncSession, token_hash: str) -> UsedStatus | None:
@@ -258,8 +300,21 @@ async def refresh_token_status(session: AsyncSession, token_hash: str) -> UsedSt
 
 
 @dataclass(frozen=True, slots=True)
+class Family:
+    id: str
+    user_id: str
+    tenant_id: int
+    scopes: str
+    generation: int
+    user_name: str
+    user_email: str
+    audience: str
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyState:
-    family: TokenFamily
+    family: Family
     consent_generation: int | None  # None: no consent, or a revoked one
 
     @property
@@ -271,35 +326,41 @@ class FamilyState:
         )
 
 
-async def family_state(session: AsyncSession, family_id: str) -> FamilyState | None:
-    row = (
-        await session.execute(
-            select(TokenFamily, Consent.generation)
-            .outerjoin(
-                Consent,
-                (Consent.client_id == TokenFamily.client_id)
-                & (Consent.user_id == TokenFamily.user_id)
-                & Consent.revoked.is_(False),
-            )
-            .where(TokenFamily.id == family_id)
-        )
-    ).one_or_none()
-    return None if row is None else FamilyState(row[0], row[1])
-
-
-# Consents.
-
-
-async def consent_generation(session: AsyncSession, client_id: str, user_id: str) -> int | None:
-    """The pair's current generation, or None when there is no live consent."""
-    value = await session.scalar(
-        select(Consent.generation).where(
-            Consent.client_id == client_id,
-            Consent.user_id == user_id,
+_FAMILY_STATE = Statement(
+    select(
+        *(_FAMILIES.c[name] for name in Family.__dataclass_fields__),
+        select(Consent.generation)
+        .where(
+            Consent.client_id == _FAMILIES.c.client_id,
+            Consent.user_id == _FAMILIES.c.user_id,
             Consent.revoked.is_(False),
         )
+        .scalar_subquery(),
+    ).where(_FAMILIES.c.id == bindparam("family_id"))
+)
+
+
+async def family_state(tx: DirectTransaction, family_id: str) -> FamilyState | None:
+    row = await tx.fetchrow(_FAMILY_STATE, family_id=family_id)
+    if row is None:
+        return None
+    family = Family(*row[:-1])
+    return FamilyState(replace(family, revoked_at=as_utc(family.revoked_at)), row[-1])
+
+
+_CONSENT_GENERATION = Statement(
+    select(Consent.generation).where(
+        Consent.client_id == bindparam("client_id"),
+        Consent.user_id == bindparam("user_id"),
+        Consent.revoked.is_(False),
     )
-    return None if value is None else int(value)
+)
+
+
+async def consent_generation(tx: DirectTransaction, client_id: str, user_id: str) -> int | None:
+    """The pair's current generation, or None when there is no live consent."""
+    row = await tx.fetchrow(_CONSENT_GENERATION, client_id=client_id, user_id=user_id)
+    return None if row is None else int(row[0])
 
 
 # Introspection: everything that can have revoked a token, in one statement.
@@ -399,21 +460,23 @@ async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datet
 # Profiles for userinfo and id_tokens.
 
 
-async def local_profile(
-    session: AsyncSession, user_id: str, tenant_id: int
-) -> tuple[str, str] | None:
-    row = (
-        await session.execute(
-            select(User.name, User.email).where(User.id == user_id, User.tenant_id == tenant_id)
-        )
-    ).one_or_none()
+_LOCAL_PROFILE = Statement(
+    select(User.name, User.email).where(
+        User.id == bindparam("user_id"), User.tenant_id == bindparam("tenant_id")
+    )
+)
+_FAMILY_PROFILE = Statement(
+    select(_FAMILIES.c.user_name, _FAMILIES.c.user_email).where(
+        _FAMILIES.c.id == bindparam("family_id")
+    )
+)
+
+
+async def local_profile(db: DirectDB, user_id: str, tenant_id: int) -> tuple[str, str] | None:
+    row = await db.fetchrow(_LOCAL_PROFILE, user_id=user_id, tenant_id=tenant_id)
     return None if row is None else (row[0], row[1])
 
 
-async def family_profile(session: AsyncSession, family_id: str) -> tuple[str, str] | None:
-    row = (
-        await session.execute(
-            select(TokenFamily.user_name, TokenFamily.user_email).where(TokenFamily.id == family_id)
-        )
-    ).one_or_none()
+async def family_profile(db: DirectDB, family_id: str) -> tuple[str, str] | None:
+    row = await db.fetchrow(_FAMILY_PROFILE, family_id=family_id)
     return None if row is None else (row[0], row[1])
