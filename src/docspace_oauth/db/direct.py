@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
@@ -244,5 +245,12 @@ def as_list(value: str | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        value = json.loads(value)
-    return tuple(value or ())
+        return _parsed_list(value)
+    return tuple(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_list(text: str) -> tuple[str, ...]:
+    # Scopes, grant types and URI lists repeat across clients: a page of 30 parses 120 of
+    # them, mostly the same few texts. The result is immutable, so sharing it is safe.
+    return tuple(json.loads(text) or ())

@@ -51,8 +51,9 @@ sqlite_version = sqlite3.sqlite_version
 sqlite_version_info = sqlite3.sqlite_version_info
 
 LOCK_WAIT_SECONDS = 30.0
-_FIRST_PAUSE = 0.0002
-_LONGEST_PAUSE = 0.005
+# Write transactions on the hot path hold the lock for tens of microseconds: poll often.
+_FIRST_PAUSE = 0.0001
+_LONGEST_PAUSE = 0.001
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
