@@ -17,6 +17,7 @@ from docspace_oauth.api.dependencies import (
     RateLimit,
     as_utc,
 )
+from docspace_oauth.api.responses import json_response
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.dependencies import audit_refusals
 from docspace_oauth.callers.dependencies import CurrentCaller
@@ -90,6 +91,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         "",
         operation_id=f"get_clients{suffix}",
         summary="List clients, newest first (keyset-paged)",
+        response_model=ClientPage,
         responses=_problems(400, *_AUTH),
     )
     async def get_clients(
@@ -98,7 +100,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         limit: Limit = 30,
         last_client_id: LastClientId = None,
         last_created_on: LastCreatedOn = None,
-    ) -> ClientPage:
+    ) -> Response:
         page = await service.list_page(
             runtime.direct,
             caller,
@@ -106,11 +108,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
             last_client_id=last_client_id,
             last_created_on=as_utc(last_created_on),
         )
-        return ClientPage(
-            data=[ClientResponse.of(c) for c in page.items],
-            limit=page.limit,
-            last_client_id=page.last_client_id,
-            last_created_on=page.last_created_on,
+        return json_response(
+            ClientPage(
+                data=[ClientResponse.of(c) for c in page.items],
+                limit=page.limit,
+                last_client_id=page.last_client_id,
+                last_created_on=page.last_created_on,
+            )
         )
 
     @router.delete(
