@@ -122,9 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so that even a refused body gets a request id, a log line and a sample.
     app.add_middleware(RequestContextMiddleware)
 
-    # FastAPI tries routes in order: the ones called most come first.
-    app.include_router(ops.router)
-    app.include_router(oauth2.router)
+    # FastAPI tries routes in order, at a few microseconds each: the most called first. The
+    # protocol's hot endpoints are direct routes (above), so the management API leads.
     for index, base in enumerate(CLIENT_BASES):
         alias = index > 0
         # The literal sub-paths (/consents, /info, /tenant) are registered before
@@ -132,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(consents.build_router(base, alias=alias))
         app.include_router(clients.build_public_router(base, alias=alias))
         app.include_router(clients.build_router(base, alias=alias))
+    app.include_router(ops.router)
+    app.include_router(oauth2.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
     app.include_router(console.router)

@@ -1,4 +1,6 @@
-"""Queries of the authorization server. Flushes, never commits.
+"""Queries of the authorization server. Never commits: the functions that take a session
+work in the caller's transaction; those that take a `DirectTransaction` in the one the token
+endpoint opened (db.direct); those that take a `DirectDB` read committed state.
 
 Every revocation here is one row write (a family, a jti, a consent generation); nothing
 scans or updates tokens in bulk. Single-use rows (codes, refresh tokens, pending requests)
