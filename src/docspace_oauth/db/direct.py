@@ -224,7 +224,10 @@ class PostgresDirect:
 async def open_direct(database_url: str) -> DirectDB:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        return SQLiteDirect(url.database or ":memory:")
+        if not url.database or url.database == ":memory:":
+            # Every connection would be a database of its own.
+            raise ValueError("an in-memory SQLite database cannot be shared: give a file path")
+        return SQLiteDirect(url.database)
     return await PostgresDirect.open(database_url)
 
 

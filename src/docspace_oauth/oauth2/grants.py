@@ -2,6 +2,12 @@
 
 A disabled client gets nothing new from any grant; its refresh tokens are left untouched
 (the check comes before a token is spent), so they work again once it is re-enabled.
+
+Codes and refresh tokens are spent in one short write transaction on the driver
+(db.direct): claim, check, write the new rows. A refusal is raised once that transaction has
+committed, so a refused code or token stays spent. When nothing could be claimed, a session
+transaction tells a replay (which revokes the grant's tokens and is audited) from an unknown
+value. client_credentials needs nothing but the client's row and opens no transaction.
 """
 
 from __future__ import annotations
