@@ -186,6 +186,26 @@ def test_revoke_consent_kills_that_users_tokens_only(kit: Kit) -> None:
     assert kit.refresh(app, rotated["refresh_token"]).json()["error"] == "invalid_grant"
 
 
+def test_a_token_introspected_before_is_checked_again_after_revocation(kit: Kit) -> None:
+    # Introspection remembers that a token's signature verified (VerifiedTokens); it must
+    # never remember that the token was live.
+    app = kit.register()
+    user = portal_user(app.owner.tenant_id)
+    resource = kit.register(portal_user(app.owner.tenant_id))
+    tokens = kit.tokens(app, user)
+    for _ in range(3):
+        assert _active(kit, tokens["access_token"], resource)
+
+    response = kit.manage(user, "DELETE", f"/api/2.0/clients/{app.client_id}/revoke")
+    assert response.status_code == 200
+    assert _inactive(kit, tokens["access_token"], resource)
+
+    fresh = kit.tokens(app, user)
+    assert _active(kit, fresh["access_token"], resource)
+    assert kit.manage(app.owner, "DELETE", f"/api/2.0/clients/{app.client_id}").status_code == 200
+    assert _inactive(kit, fresh["access_token"], resource)
+
+
 def test_delete_client(kit: Kit) -> None:
     app = kit.register(grant_types=["authorization_code", "refresh_token", "client_credentials"])
     tokens = kit.tokens(app)

@@ -52,11 +52,13 @@ class DirectRoutes:
         return table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._table is None and scope["type"] in ("http", "lifespan"):
+            # At start-up, so that a route that cannot be direct stops the server there.
+            self._table = self._build()
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._table is None:
-            self._table = self._build()
+        assert self._table is not None
         found = self._table.get((scope["method"], scope["path"]))
         if found is None:
             await self.app(scope, receive, send)
