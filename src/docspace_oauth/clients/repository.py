@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,22 +24,34 @@ async def get(session: AsyncSession, client_id: str) -> Client | None:
 
 # Reads of committed clients for the GET routes, through db.direct, as ClientRow.
 
-_COLUMNS = tuple(Client.__table__.columns)
-_KEYS = tuple(column.key for column in _COLUMNS)
-_JSON = frozenset(c.key for c in _COLUMNS if isinstance(c.type, JSON))
-_TIMES = frozenset(c.key for c in _COLUMNS if isinstance(c.type, UTCDateTime))
-_FLAGS = frozenset(c.key for c in _COLUMNS if isinstance(c.type, Boolean))
+
+def _json_list(value: Any) -> list[str]:
+    return list(as_list(value))
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    """How a raw driver value of this column becomes ClientRow's: None when it already is."""
+    if isinstance(column.type, JSON):
+        return _json_list
+    if isinstance(column.type, UTCDateTime):
+        return as_utc
+    if isinstance(column.type, Boolean):
+        return bool  # SQLite answers 0 and 1
+    return None
+
+
+# Selected in ClientRow's field order, so that a row maps onto it by position.
+_COLUMNS = tuple(Client.__table__.columns[name] for name in ClientRow.__dataclass_fields__)
+_CONVERTERS = tuple(_converter(column) for column in _COLUMNS)
 
 
 def _detached(row: Sequence[Any]) -> ClientRow:
-    values = dict(zip(_KEYS, row, strict=True))
-    for key in _JSON:
-        values[key] = list(as_list(values[key]))
-    for key in _TIMES:
-        values[key] = as_utc(values[key])
-    for key in _FLAGS:
-        values[key] = bool(values[key])
-    return ClientRow(**values)
+    return ClientRow(
+        *[
+            value if convert is None else convert(value)
+            for convert, value in zip(_CONVERTERS, row, strict=True)
+        ]
+    )
 
 
 _BY_ID = Statement(select(*_COLUMNS).where(Client.client_id == bindparam("client_id")))
