@@ -33,10 +33,17 @@ class Runtime:
     direct: DirectDB
 
 
-async def get_runtime(request: Request) -> Runtime:
-    # async: FastAPI would run a plain function in a worker thread, on every request.
+def runtime_of(request: Request) -> Runtime:
+    """For the dependencies every management request resolves (caller, rate limit): taking
+    the request, which FastAPI hands over for free, rather than RuntimeDep, which is one more
+    node to solve (about 12 µs each in FastAPI 0.165)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI would run a plain function in a worker thread, on every request.
+    return runtime_of(request)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.errors import Unauthenticated
-from docspace_oauth.runtime import RuntimeDep
+from docspace_oauth.runtime import runtime_of
 
 AUTH_COOKIE = "asc_auth_key"
 SIGNATURE = "x-signature"
@@ -31,7 +31,8 @@ def _api_key_from(request: Request) -> str | None:
     return request.cookies.get(AUTH_COOKIE)
 
 
-async def optional_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
+async def optional_caller(request: Request) -> Caller | None:
+    runtime = runtime_of(request)
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from docspace_oauth.api.dependencies import (
     CursorInstant,
@@ -37,7 +37,7 @@ from docspace_oauth.clients.schemas import (
 )
 from docspace_oauth.consents import service as consents
 from docspace_oauth.errors import PROBLEM_JSON
-from docspace_oauth.runtime import RuntimeDep, SessionDep
+from docspace_oauth.runtime import RuntimeDep, SessionDep, runtime_of
 
 _PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
@@ -96,13 +96,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     )
     async def get_clients(
         caller: CurrentCaller,
-        runtime: RuntimeDep,
+        request: Request,
         limit: Limit = 30,
         last_client_id: LastClientId = None,
         last_created_on: LastCreatedOn = None,
     ) -> Response:
         page = await service.list_page(
-            runtime.direct,
+            runtime_of(request).direct,
             caller,
             limit=limit,
             last_client_id=last_client_id,
@@ -172,12 +172,12 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         "/{client_id}",
         operation_id=f"get_client{suffix}",
         summary="Get a client (never its secret)",
+        response_model=ClientResponse,
         responses=_problems(404, *_AUTH),
     )
-    async def get_client(
-        client_id: str, caller: CurrentCaller, runtime: RuntimeDep
-    ) -> ClientResponse:
-        return ClientResponse.of(await service.view_managed(runtime.direct, caller, client_id))
+    async def get_client(client_id: str, caller: CurrentCaller, request: Request) -> Response:
+        client = await service.view_managed(runtime_of(request).direct, caller, client_id)
+        return json_response(ClientResponse.of(client))
 
     @router.put(
         "/{client_id}",

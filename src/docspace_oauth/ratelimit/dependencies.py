@@ -4,10 +4,10 @@ from fastapi import Request, Response
 
 from docspace_oauth.callers.dependencies import OptionalCaller
 from docspace_oauth.errors import RateLimited
-from docspace_oauth.runtime import RuntimeDep
+from docspace_oauth.runtime import Runtime, runtime_of
 
 
-def _limit_for(method: str, runtime: RuntimeDep) -> int:
+def _limit_for(method: str, runtime: Runtime) -> int:
     settings = runtime.settings
     if method in {"GET", "HEAD"}:
         return settings.rate_limit_get
@@ -16,10 +16,9 @@ def _limit_for(method: str, runtime: RuntimeDep) -> int:
     return settings.rate_limit_put
 
 
-async def enforce_rate_limit(
-    request: Request, response: Response, runtime: RuntimeDep, caller: OptionalCaller
-) -> None:
+async def enforce_rate_limit(request: Request, response: Response, caller: OptionalCaller) -> None:
     """DocSpace's limits: per caller and per method, per window (a minute by default)."""
+    runtime = runtime_of(request)
     if not runtime.settings.rate_limit_enabled:
         return
     method = request.method
