@@ -41,7 +41,7 @@ def _converter(column: Any) -> Callable[[Any], Any] | None:
 
 
 # Selected in ClientRow's field order, so that a row maps onto it by position.
-_COLUMNS = tuple(Client.__table__.columns[name] for name in ClientRow.__dataclass_fields__)
+_COLUMNS = tuple(Client.__table__.columns[name] for name in ClientRow._fields)
 _CONVERTERS = tuple(_converter(column) for column in _COLUMNS)
 
 

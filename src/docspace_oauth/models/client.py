@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,11 +47,11 @@ class Client(Base):
     modified_by: Mapped[str] = mapped_column(String(64))
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRow:
+class ClientRow(NamedTuple):
     """A client as read for display, detached from any session: what the GET routes and the
     console's list build their answers from. Building ORM objects for a page of 30 cost more
-    than everything else in the request (each attribute set goes through instrumentation)."""
+    than everything else in the request (each attribute set goes through instrumentation);
+    a named tuple is built in one call."""
 
     client_id: str
     tenant_id: int

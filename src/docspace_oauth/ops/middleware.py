@@ -7,6 +7,8 @@ import logging
 import re
 import time
 import uuid
+from functools import lru_cache
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +17,16 @@ from docspace_oauth.ops.metrics import LATENCY, REQUESTS
 
 logger = logging.getLogger("docspace_oauth.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@lru_cache(maxsize=4096)
+def _samples(route: str, method: str, status: int) -> tuple[Any, Any]:
+    # labels() takes a lock and builds its key on every call; the children never change.
+    # Bounded: routes are templates and statuses few, but methods come from the client.
+    return (
+        REQUESTS.labels(route=route, method=method, status=str(status)),
+        LATENCY.labels(route=route, method=method),
+    )
 
 
 class RequestContextMiddleware:
@@ -50,8 +62,9 @@ class RequestContextMiddleware:
             # The template, not the path: ids in paths would make unbounded label sets.
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
-            REQUESTS.labels(route=template, method=method, status=str(status)).inc()
-            LATENCY.labels(route=template, method=method).observe(elapsed)
+            counter, histogram = _samples(template, method, status)
+            counter.inc()
+            histogram.observe(elapsed)
             logger.info(
                 "%s %s %s",
                 method,
