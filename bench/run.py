@@ -1015,10 +1015,18 @@ def _list_scaling(
         rows[label] = row
         ctx.rows.append(row)
         if tenant == 3:
-            # A cursor half-way down: keyset paging costs the same wherever it starts.
+            # A cursor half-way down: keyset paging costs the same wherever it starts. The
+            # page found by time alone (DocSpace's cursor) gives the full cursor, time and
+            # id, which the SDK and the console send; that is the one measured.
             middle = newest - timedelta(milliseconds=count // 2)
             cursor = middle.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            path = f"/api/2.0/clients?last_created_on={quote(cursor)}"
+            found = httpx.get(
+                f"{url}/api/2.0/clients?last_created_on={quote(cursor)}", headers=headers
+            ).json()
+            path = (
+                f"/api/2.0/clients?last_client_id={found['last_client_id']}"
+                f"&last_created_on={quote(found['last_created_on'])}"
+            )
             m = measure(opts, Load(f"{url}{path}", headers=headers, **on), 1)
             row = row_from(
                 f"list page latency, {label} clients, cursor half-way", "list-deep", 1, m

@@ -7,9 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, and_, bindparam, delete, or_, select, update
+from sqlalchemy import JSON, Boolean, Integer, bindparam, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from docspace_oauth.db.direct import DirectDB, Statement, as_list, as_utc
 from docspace_oauth.models import Client, ClientRow
@@ -67,15 +66,6 @@ async def add(session: AsyncSession, client: Client) -> None:
     await session.flush()
 
 
-def _after(created_on: datetime, client_id: str) -> ColumnElement[bool]:
-    # Spelled out rather than as a row-value comparison: both databases turn this into an
-    # index range scan on (…, created_on, client_id).
-    return or_(
-        Client.created_on < created_on,
-        and_(Client.created_on == created_on, Client.client_id < client_id),
-    )
-
-
 def _page_query(*, owned: bool, search: bool, after: bool, after_id: bool) -> Statement:
     query = select(*_COLUMNS).where(Client.tenant_id == bindparam("tenant_id"))
     if owned:
@@ -85,12 +75,11 @@ def _page_query(*, owned: bool, search: bool, after: bool, after_id: bool) -> St
     if after:
         created_on = bindparam("created_on", type_=Client.created_on.type)
         query = query.where(
-            or_(
-                # Spelled out rather than as a row-value comparison: both databases turn this
-                # into an index range scan on (…, created_on, client_id).
-                Client.created_on < created_on,
-                and_(Client.created_on == created_on, Client.client_id < bindparam("after_id")),
-            )
+            # A row-value comparison, which both databases turn into an index range scan on
+            # (…, created_on, client_id). The equivalent `created_on < ? OR (created_on = ?
+            # AND client_id < ?)` is not one on SQLite: it walked every newer entry of the
+            # tenant first (44 ms half-way down a million clients, against 0.01 ms).
+            tuple_(Client.created_on, Client.client_id) < tuple_(created_on, bindparam("after_id"))
             if after_id
             else Client.created_on < created_on
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,11 +44,10 @@ async def page_for_user(
     if after is not None:
         modified_at, client_id = after
         if client_id:
+            # A row-value comparison: an index range scan on both databases, which the
+            # spelled-out OR is not on SQLite (see clients.repository).
             query = query.where(
-                or_(
-                    Consent.modified_at < modified_at,
-                    and_(Consent.modified_at == modified_at, Consent.client_id < client_id),
-                )
+                tuple_(Consent.modified_at, Consent.client_id) < tuple_(modified_at, client_id)
             )
         else:
             query = query.where(Consent.modified_at < modified_at)
