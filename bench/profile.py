@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, re.Pattern[str]]] = [
     ("threadpool hop (sync def dependency)", re.compile(r"anyio/|starlette/concurrency")),
     ("asyncpg (driver, round trips)", re.compile(r"asyncpg/")),
     ("psycopg (driver, round trips)", re.compile(r"psycopg/")),
-    ("aiosqlite / sqlite3", re.compile(r"aiosqlite/|sqlite3/")),
+    ("sqlite3", re.compile(r"sqlite3/")),
     ("SQLAlchemy (ORM, Core, pool)", re.compile(r"sqlalchemy/")),
     ("JOSE (joserfc, cryptography)", re.compile(r"joserfc/|cryptography/")),
     ("Authlib", re.compile(r"authlib/")),
