@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
@@ -227,7 +229,16 @@ async def authorization_code(
                 )
                 await repository.add_family(tx, db, family, refresh[1] if refresh else None)
     if claimed is None:
-        await _unclaimable_code(server, client, code_hash, now)
+        await _unclaimable(
+            server,
+            client,
+            code_hash,
+            now,
+            status_of=repository.code_status,
+            replay=Action.AUTHORIZATION_CODE_REPLAY,
+            replay_message="This code was already used; the tokens it issued are revoked.",
+            unknown_message="Unknown code.",
+        )
     if refusal is not None:
         raise InvalidGrant(refusal)
     assert claimed is not None
@@ -248,30 +259,37 @@ async def authorization_code(
     )
 
 
-async def _unclaimable_code(
-    server: AuthServer, client: AuthenticatedClient, code_hash: str, now: datetime
+async def _unclaimable(
+    server: AuthServer,
+    client: AuthenticatedClient,
+    value_hash: str,
+    now: datetime,
+    *,
+    status_of: Callable[[AsyncSession, str], Awaitable[repository.UsedStatus | None]],
+    replay: Action,
+    replay_message: str,
+    unknown_message: str,
 ) -> NoReturn:
-    """A code nobody could claim: unknown, or spent already. A second use of this client's
-    code is a replay (RFC 6749 4.1.2): the tokens the first use issued are revoked."""
+    """A code or refresh token nobody could claim: unknown, or spent already. A second use of
+    this client's code is a replay (RFC 6749 4.1.2), of its refresh token a reuse (RFC 9700
+    4.14.2): either revokes every token of the grant, and is audited."""
     record = client.record
     async with server.transaction(write=True) as session:
-        status = await repository.code_status(session, code_hash)
+        status = await status_of(session, value_hash)
         if status is not None and status.used and status.client_id == record.client_id:
             if status.family_id:
                 await repository.revoke_family(session, status.family_id, now)
             await record_event(
                 session,
-                Action.AUTHORIZATION_CODE_REPLAY,
+                replay,
                 Outcome.DENIED,
                 tenant_id=record.tenant_id,
                 ip=client.ip,
                 client_id=record.client_id,
                 details={"family_revoked": bool(status.family_id)},
             )
-            raise InvalidGrant(
-                "This code was already used; the tokens it issued are revoked.", persist=True
-            )
-    raise InvalidGrant("Unknown code.")
+            raise InvalidGrant(replay_message, persist=True)
+    raise InvalidGrant(unknown_message)
 
 
 async def refresh_token(
@@ -309,7 +327,17 @@ async def refresh_token(
                 if refresh is not None:
                     await repository.add_refresh_token(tx, db, refresh[1])
     if claimed is None:
-        await _unclaimable_refresh_token(server, client, token_hash, now)
+        await _unclaimable(
+            server,
+            client,
+            token_hash,
+            now,
+            status_of=repository.refresh_token_status,
+            replay=Action.REFRESH_TOKEN_REUSE,
+            replay_message="This refresh token was already used; every token of its grant is "
+            "revoked.",
+            unknown_message="Unknown refresh token.",
+        )
     if refusal is not None:
         raise refusal
     assert state is not None
@@ -335,33 +363,6 @@ async def refresh_token(
         # OIDC Core 12.2: a refreshed id_token carries no nonce.
         identity=Identity(name, email, None),
     )
-
-
-async def _unclaimable_refresh_token(
-    server: AuthServer, client: AuthenticatedClient, token_hash: str, now: datetime
-) -> NoReturn:
-    """Unknown, another client's, or used already: a second use of this client's refresh
-    token is reuse (RFC 9700 4.14.2), and revokes every token of its grant."""
-    record = client.record
-    async with server.transaction(write=True) as session:
-        status = await repository.refresh_token_status(session, token_hash)
-        if status is not None and status.used and status.client_id == record.client_id:
-            assert status.family_id is not None
-            await repository.revoke_family(session, status.family_id, now)
-            await record_event(
-                session,
-                Action.REFRESH_TOKEN_REUSE,
-                Outcome.DENIED,
-                tenant_id=record.tenant_id,
-                ip=client.ip,
-                client_id=record.client_id,
-                details={"family_revoked": True},
-            )
-            raise InvalidGrant(
-                "This refresh token was already used; every token of its grant is revoked.",
-                persist=True,
-            )
-    raise InvalidGrant("Unknown refresh token.")
 
 
 async def client_credentials(
