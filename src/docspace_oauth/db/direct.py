@@ -82,9 +82,6 @@ class DirectDB(Protocol):
     def timestamp(self, value: datetime) -> Any:
         """A UTC datetime as this database stores it, for a bind parameter."""
 
-    def json(self, value: Any) -> Any:
-        """A value for a JSON column, as a bind parameter."""
-
     async def fetchrow(self, statement: Statement, **params: Any) -> tuple[Any, ...] | None: ...
 
     async def fetchall(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]: ...
@@ -134,9 +131,6 @@ class SQLiteDirect:
     def timestamp(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime text, whose order is time order.
         return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    def json(self, value: Any) -> Any:
-        return json.dumps(value)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:
@@ -196,9 +190,6 @@ class PostgresDirect:
 
     def timestamp(self, value: datetime) -> Any:
         return value.astimezone(UTC).replace(tzinfo=None)
-
-    def json(self, value: Any) -> Any:
-        return json.dumps(value)  # asyncpg takes json and jsonb as text
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:
