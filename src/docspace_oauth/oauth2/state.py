@@ -1,9 +1,10 @@
 """What the authorization server keeps in-process, and its transactions.
 
 The only in-process state is the cache of decrypted signing keys (checked against the
-database on use, see keys.py) and the failure counters' local "blocked until" marks. Every
-security decision about a token (client, consent, family, jti) is read from the database
-per request, so a restart or another instance never disagrees.
+database on use, see keys.py), the signatures already verified (tokens.VerifiedTokens: a
+signature's validity never changes) and the failure counters' local "blocked until" marks.
+Every security decision about a token (client, consent, family, jti) is read from the
+database per request, so a restart or another instance never disagrees.
 """
 
 from __future__ import annotations
@@ -160,8 +161,7 @@ async def open_auth_server(runtime: Runtime) -> AuthServer:
 
 
 async def get_auth_server(request: Request) -> AuthServer:
-    server: AuthServer = request.app.state.oauth2
-    return server
+    return auth_server(request)
 
 
 AuthServerDep = Annotated[AuthServer, Depends(get_auth_server)]
