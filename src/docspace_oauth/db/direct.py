@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,10 +43,25 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import Executable
 
+from docspace_oauth.db.engine import sqlite_pragmas
 from docspace_oauth.db.inline_sqlite import _retrying
+from docspace_oauth.models.base import UTCDateTime
 
 _SQLITE = SQLiteDialect_pysqlite(paramstyle="qmark")
 _POSTGRESQL = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+def _time_binder(dialect: Any) -> Callable[[datetime], Any]:
+    """What the models' UTCDateTime binds on this dialect, so that a datetime written or
+    compared here is exactly what the ORM writes: SQLite's fixed-width text (whose order is
+    time order), or a naive UTC value for asyncpg."""
+    processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert processor is not None  # UTCDateTime always converts (to naive UTC at least)
+    return processor
+
+
+_SQLITE_TIME = _time_binder(_SQLITE)
+_POSTGRESQL_TIME = _time_binder(_POSTGRESQL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +115,7 @@ def _sqlite_connection(path: str) -> sqlite3.Connection:
     # Autocommit at the driver (isolation_level=None): transactions are begun explicitly.
     connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=0)
     connection.execute("PRAGMA busy_timeout=0")  # waited for in _retrying, off the loop
-    connection.execute("PRAGMA synchronous=NORMAL")  # per connection, as db.engine sets it
-    connection.execute("PRAGMA foreign_keys=ON")
+    sqlite_pragmas(connection)
     return connection
 
 
@@ -129,8 +143,7 @@ class SQLiteDirect:
         self._writing = asyncio.Lock()
 
     def timestamp(self, value: datetime) -> Any:
-        # SQLAlchemy's SQLite DateTime text, whose order is time order.
-        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _SQLITE_TIME(value)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:
@@ -189,7 +202,7 @@ class PostgresDirect:
         return cls(pool)
 
     def timestamp(self, value: datetime) -> Any:
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return _POSTGRESQL_TIME(value)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:

@@ -33,7 +33,8 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def sqlite_pragmas(dbapi_connection: Any) -> None:
+    """Every SQLite connection we open, pooled or direct (db.direct), is set up alike."""
     # WAL lets readers run beside the one writer. A writer that meets the lock waits for it
     # in the driver, off the event loop (inline_sqlite), so SQLite's own busy_timeout stays 0.
     cursor = dbapi_connection.cursor()
@@ -41,6 +42,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    sqlite_pragmas(dbapi_connection)
 
 
 WRITE_TRANSACTION = {"docspace_write": True}
