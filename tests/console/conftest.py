@@ -3,13 +3,17 @@ where a browser adds nothing.
 
 Playwright's own browser downloads are never used (`playwright install` is not run): the
 tests launch /usr/bin/chromium, which `.ci/run` installs with apt when it is missing.
-Screenshots of each page go to docs/screenshots/ (shown in docs/console.md).
+Screenshots of each page go to a temporary folder, so that a test run leaves the working tree
+as it found it; `DOCSPACE_OAUTH_REFRESH_SCREENSHOTS=1 pytest tests/console` writes the
+documented ones in docs/screenshots/ (shown in docs/console.md) instead.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
+import tempfile
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +37,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCUMENTED_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    DOCUMENTED_SCREENSHOTS
+    if os.environ.get("DOCSPACE_OAUTH_REFRESH_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "docspace-oauth-screenshots"
+)
 PASSWORD = "a long console password"
 REDIRECT = "https://app.example.com/callback"
 # A logo as a developer would upload it (SVG: the sniffer and the validator take it too).
