@@ -231,7 +231,9 @@ def signature(
     expires_in: int = 300,
     secret: str = SIGNATURE_SECRET,
 ) -> str:
-    """An x-signature JWT as a DocSpace portal mints it."""
+    """An x-signature JWT with JSON-typed claims (tests/docspace_contract mints them with
+    string claims, as a real portal does). A member the portal does not make public is a
+    guest in DocSpace, so every non-guest here is public."""
     now = int(time.time())
     claims = {
         "user_id": user_id,
@@ -241,7 +243,7 @@ def signature(
         "tenant_url": f"https://tenant{tenant_id}.portal.example",
         "is_admin": is_admin,
         "is_guest": is_guest,
-        "is_public": False,
+        "is_public": not is_guest,
         "iat": now,
         "exp": now + expires_in,
     }

@@ -49,6 +49,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
+        "reason": {
+            "type": "string",
+            "description": "The detail again, as DocSpace's ErrorResponse names it.",
+        },
         "errors": {
             "type": "array",
             "items": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -25,12 +26,21 @@ PROBLEM_JSON = "application/problem+json"
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
+    """One failed field, as DocSpace reports it: its exact code and message. `reason` is our
+    own, more precise word for what was wrong, when there is one; it goes into the problem's
+    `detail`, never into the triple that DocSpace's clients compare."""
+
     field: str
     code: str
     message: str
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "message": self.message}
+
+    def describe(self) -> str:
+        text = f"{self.field}: {self.message}"
+        return f"{text} ({self.reason})" if self.reason else text
 
 
 class ProblemJSONResponse(JSONResponse):
@@ -59,12 +69,16 @@ class DocSpaceOAuthError(Exception):
         return cls.title or HTTPStatus(cls.status).phrase
 
     def problem(self, instance: str) -> dict[str, Any]:
+        detail = self.detail or self.default_title()
         body: dict[str, Any] = {
             "type": self.type,
             "title": self.default_title(),
             "status": self.status,
-            "detail": self.detail or self.default_title(),
+            "detail": detail,
             "instance": instance,
+            # An extension member (RFC 9457 3.2): DocSpace's ErrorResponse, as ONLYOFFICE's
+            # generated SDKs model every error answer, is {"reason": ...}.
+            "reason": detail,
         }
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
@@ -87,7 +101,11 @@ class ValidationFailed(DocSpaceOAuthError):
 
 
 class Unauthenticated(DocSpaceOAuthError):
-    status = 401
+    """No credentials, or wrong ones. DocSpace's identity API answers these 403, like a role
+    the route does not admit; the problem type tells them apart."""
+
+    status = 403
+    type = "urn:docspace-oauth:problem:authentication-required"
     title = "Authentication required"
 
 
@@ -109,6 +127,7 @@ class Conflict(DocSpaceOAuthError):
 
 class PayloadTooLarge(DocSpaceOAuthError):
     status = 413
+    title = "Content Too Large"
 
 
 class UnsupportedMediaType(DocSpaceOAuthError):
@@ -128,7 +147,6 @@ _STATUS_ERRORS: dict[int, type[DocSpaceOAuthError]] = {
     cls.status: cls
     for cls in (
         BadRequest,
-        Unauthenticated,
         Forbidden,
         NotFound,
         MethodNotAllowed,
@@ -141,12 +159,17 @@ _STATUS_ERRORS: dict[int, type[DocSpaceOAuthError]] = {
 }
 
 
+@lru_cache(maxsize=64)
+def _class_for(status: int) -> type[DocSpaceOAuthError]:
+    known = _STATUS_ERRORS.get(status)
+    if known is not None:
+        return known
+    # A status Starlette raised that no domain error names (401, 406, ...): keep it.
+    return type(f"HTTPStatus{status}", (DocSpaceOAuthError,), {"status": status})
+
+
 def error_for_status(status: int, detail: str | None = None) -> DocSpaceOAuthError:
-    cls = _STATUS_ERRORS.get(status)
-    if cls is None:
-        err = DocSpaceOAuthError(detail)
-        return err
-    return cls(detail)
+    return _class_for(status)(detail)
 
 
 async def _handle_domain_error(request: Request, exc: Exception) -> Response:
@@ -171,7 +194,7 @@ async def _handle_validation_error(request: Request, exc: Exception) -> Response
         return BadRequest("The request body is not valid JSON.").render(request)
     field_errors = field_errors_from_pydantic(errors)
     return ValidationFailed(
-        "; ".join(f"{e.field}: {e.message}" for e in field_errors), errors=field_errors
+        "; ".join(e.describe() for e in field_errors), errors=field_errors
     ).render(request)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,16 +26,17 @@ PATTERN = "ErrorPattern"
 INVALID_SCOPE = "ErrorInvalidScope"
 CONTRACT_CODES = frozenset({ERROR_NAME, EMPTY_FIELD, WRONG_URL, PATTERN, INVALID_SCOPE})
 
+COLLECTION_FIELDS = frozenset({"redirect_uris", "allowed_origins"})
 URL_FIELDS = frozenset(
-    {
-        "website_url",
-        "terms_url",
-        "policy_url",
-        "logout_redirect_uri",
-        "redirect_uris",
-        "allowed_origins",
-    }
+    {"website_url", "terms_url", "policy_url", "logout_redirect_uri", *COLLECTION_FIELDS}
 )
+# The kinds of failure our own validators raise (as the PydanticCustomError's type), which
+# FIELD_MESSAGES words; the code follows from the field (see _code_for).
+EMPTY = "empty"
+SIZE = "size"
+INVALID = "invalid"
+TOO_BIG = "too_big"
+KINDS = frozenset({EMPTY, SIZE, INVALID, TOO_BIG})
 MAX_URL_LENGTH = 2048
 MAX_LOGO_BYTES = 256_000
 LOGO_PREFIX = re.compile(r"^data:image/(png|jpeg|jpg|svg\+xml);base64,")
@@ -42,7 +44,7 @@ _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def _wrong_url(message: str) -> PydanticCustomError:
-    return PydanticCustomError(WRONG_URL, message)
+    return PydanticCustomError(INVALID, message)
 
 
 def _split_http_url(value: str) -> Any:
@@ -64,9 +66,9 @@ def _split_http_url(value: str) -> Any:
 
 
 def http_url(value: str) -> str:
-    """An absolute http(s) URL; the empty string means "not given" for optional links."""
-    if value == "":
-        return value
+    """An absolute http(s) URL (a client's links are all required, as DocSpace requires them)."""
+    if value.strip() == "":
+        raise PydanticCustomError(EMPTY, "must not be empty")
     _split_http_url(value)
     return value
 
@@ -87,30 +89,85 @@ def origin(value: str) -> str:
 
 
 def logo(value: str) -> str:
-    if value == "":
-        return value
+    if value.strip() == "":
+        raise PydanticCustomError(EMPTY, "must not be empty")
     match = LOGO_PREFIX.match(value)
     if match is None:
         raise PydanticCustomError(
-            PATTERN, "logo must be a data URI: data:image/(png|jpeg|jpg|svg+xml);base64,..."
+            INVALID, "logo must be a data URI: data:image/(png|jpeg|jpg|svg+xml);base64,..."
         )
     payload = value[match.end() :]
+    too_big = f"logo is larger than {MAX_LOGO_BYTES} bytes"
     if len(payload) > (MAX_LOGO_BYTES + 2) // 3 * 4 + 4:
-        raise PydanticCustomError(PATTERN, f"logo is larger than {MAX_LOGO_BYTES} bytes")
+        raise PydanticCustomError(TOO_BIG, too_big)
     try:
         decoded = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise PydanticCustomError(PATTERN, "logo is not valid base64") from exc
+        raise PydanticCustomError(INVALID, "logo is not valid base64") from exc
     if not decoded:
-        raise PydanticCustomError(PATTERN, "logo is empty")
+        raise PydanticCustomError(INVALID, "logo is empty")
     if len(decoded) > MAX_LOGO_BYTES:
-        raise PydanticCustomError(PATTERN, f"logo is larger than {MAX_LOGO_BYTES} bytes")
+        raise PydanticCustomError(TOO_BIG, too_big)
     return value
 
 
 def unique(values: Iterable[str]) -> list[str]:
     """Order-preserving de-duplication: repeating an entry is not an error, storing it twice is."""
     return list(dict.fromkeys(values))
+
+
+# DocSpace's own words for each failure, from its request DTOs' bean-validation messages
+# (common/ASC.Identity, registration transfer classes); its test suites compare them verbatim.
+# A failure of a kind not listed keeps pydantic's message.
+@dataclass(frozen=True, slots=True)
+class Messages:
+    empty: str | None = None  # missing, null or blank: EmptyFieldError
+    size: str | None = None  # a length or count out of bounds: ErrorName
+    invalid: str | None = (
+        None  # a malformed value: ErrorWrongURL / ErrorPattern / ErrorInvalidScope
+    )
+    too_big: str | None = None  # the logo's decoded size: ErrorPattern
+
+
+def _url_messages(label: str) -> Messages:
+    return Messages(
+        empty=f"{label} must not be empty", invalid=f"{label} is expected to be passed as url"
+    )
+
+
+def _collection_messages(label: str) -> Messages:
+    return Messages(
+        empty=f"{label} must not be null",
+        size=f"{label} must contain at least 1 and at most 12 addresses",
+        invalid="url collection has invalid entries",
+    )
+
+
+FIELD_MESSAGES: dict[str, Messages] = {
+    "name": Messages(
+        empty="client name must not be empty",
+        size="client name length is expected to be between 3 and 256 characters",
+    ),
+    "description": Messages(
+        size="client description length is expected to be less than 256 characters"
+    ),
+    "logo": Messages(
+        empty="client logo must not be empty",
+        invalid="client logo is expected to be passed as base64",
+        too_big="Logo size exceeds the maximum allowed size",
+    ),
+    "website_url": _url_messages("website url"),
+    "terms_url": _url_messages("terms url"),
+    "policy_url": _url_messages("policy url"),
+    "logout_redirect_uri": _url_messages("logout redirect uri"),
+    "redirect_uris": _collection_messages("redirect uris"),
+    "allowed_origins": _collection_messages("allowed origins"),
+    "scopes": Messages(empty="scopes field can not be empty"),
+}
+# Where DocSpace says "blank" (@NotBlank, @NotEmpty), an empty value is a missing one; its
+# URL collections only say @NotNull, so an empty list there is a count out of bounds.
+_EMPTY_MEANS_MISSING = frozenset({"name", "logo", "scopes", *URL_FIELDS - COLLECTION_FIELDS})
+_BOUNDS = {"greater_than_equal": "at least", "less_than_equal": "at most"}
 
 
 def _is_empty(value: Any) -> bool:
@@ -123,17 +180,29 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _code_for(field: str, error_type: str, value: Any) -> str:
-    if error_type in CONTRACT_CODES:
+def _kind(field: str, error_type: str, value: Any) -> str:
+    """Which of Messages' kinds a pydantic failure is, or "other"."""
+    if error_type in KINDS:
         return error_type
-    if error_type == "missing" or (_is_empty(value) and "too_short" in error_type):
-        return EMPTY_FIELD
-    if field == "name":
-        return ERROR_NAME
+    if error_type == "missing" or value is None:
+        return EMPTY
+    if "too_short" in error_type or "too_long" in error_type:
+        return EMPTY if field in _EMPTY_MEANS_MISSING and _is_empty(value) else SIZE
+    return "other"
+
+
+_KIND_CODES = {EMPTY: EMPTY_FIELD, SIZE: ERROR_NAME, TOO_BIG: PATTERN}
+
+
+def _code_for(field: str, kind: str, error_type: str) -> str:
+    if kind in _KIND_CODES:
+        return _KIND_CODES[kind]
     if field in URL_FIELDS and error_type not in {"too_long", "list_type"}:
         return WRONG_URL
     if field == "scopes":
         return INVALID_SCOPE
+    if field == "name":
+        return ERROR_NAME
     return PATTERN
 
 
@@ -148,17 +217,53 @@ def _field_name(loc: Sequence[Any]) -> str:
     return names[0] if names else "body"
 
 
+def _field_error(field: str, err: Mapping[str, Any]) -> FieldError:
+    error_type = str(err.get("type", ""))
+    reason = str(err.get("msg", "invalid value"))
+    kind = _kind(field, error_type, err.get("input"))
+    code = _code_for(field, kind, error_type)
+    docspace = getattr(FIELD_MESSAGES.get(field, Messages()), kind, None) if kind in KINDS else None
+    if docspace is None and field == "limit" and error_type in _BOUNDS:
+        bound = (err.get("ctx") or {}).get("ge", (err.get("ctx") or {}).get("le"))
+        docspace = f"limit must be {_BOUNDS[error_type]} {bound}"
+        code = ERROR_NAME
+    if docspace is None:
+        return FieldError(field, code, reason)
+    # Our reason says more than DocSpace's words only where a value is malformed.
+    precise = kind in (INVALID, TOO_BIG) and reason != docspace
+    return FieldError(field, code, docspace, reason=reason if precise else None)
+
+
+def contract_error(field: str, exc: PydanticCustomError) -> FieldError:
+    """A validator's failure as the API reports it for `field`: DocSpace's code and words."""
+    return _field_error(field, {"type": exc.type, "msg": exc.message(), "input": ""})
+
+
+def _invalid_scopes(errors: Sequence[Mapping[str, Any]]) -> FieldError | None:
+    """Names outside the catalogue, all in one failure, as DocSpace reports them."""
+    unknown = [
+        str(err.get("input"))
+        for err in errors
+        if _field_name(err.get("loc", ())) == "scopes" and err.get("type") == "literal_error"
+    ]
+    if not unknown:
+        return None
+    return FieldError("scopes", INVALID_SCOPE, "Invalid scopes: " + ", ".join(unique(unknown)))
+
+
 def field_errors_from_pydantic(errors: Iterable[Any]) -> list[FieldError]:
+    """One failure per field (the first pydantic names), in DocSpace's code and words."""
+    errors = list(errors)
     result: list[FieldError] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[str] = set()
+    scopes = _invalid_scopes(errors)
     for err in errors:
         field = _field_name(err.get("loc", ()))
-        code = _code_for(field, str(err.get("type", "")), err.get("input"))
-        message = str(err.get("msg", "invalid value"))
-        if code == EMPTY_FIELD:
-            message = f"{field} is required"
-        key = (field, code, message)
-        if key not in seen:
-            seen.add(key)
-            result.append(FieldError(field, code, message))
+        if field in seen:
+            continue
+        seen.add(field)
+        if field == "scopes" and scopes is not None and err.get("type") == "literal_error":
+            result.append(scopes)
+        else:
+            result.append(_field_error(field, err))
     return result

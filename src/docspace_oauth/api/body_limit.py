@@ -6,6 +6,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from docspace_oauth.errors import PayloadTooLarge
+from docspace_oauth.parsing import ascii_int
+
 
 class BodyLimitMiddleware:
     """A declared Content-Length over the limit is refused at once. A body of unknown length
@@ -23,10 +26,8 @@ class BodyLimitMiddleware:
         declared: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = None
+                # Not a number: treated as unknown, so the body is read here, up to the limit.
+                declared = ascii_int(value, maximum=2**63 - 1)
         if declared is not None:
             if declared > self.max_bytes:
                 await self._refuse(scope, send)
@@ -58,15 +59,8 @@ class BodyLimitMiddleware:
         await self.app(scope, _replay(replay, receive), send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": f"The request body is larger than {self.max_bytes} bytes.",
-                "instance": scope.get("path", ""),
-            }
-        ).encode()
+        problem = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+        body = json.dumps(problem.problem(scope.get("path", ""))).encode()
         await send(
             {
                 "type": "http.response.start",

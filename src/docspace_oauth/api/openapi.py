@@ -2,7 +2,7 @@
 
 FastAPI documents a 422 for every route with parameters; this server answers validation
 failures with 400 problem details instead. The statuses that come from shared dependencies
-(401 from the caller, 429 from the rate limit, 415 from the JSON check, 413 from the body
+(403 from the caller, 429 from the rate limit, 415 from the JSON check, 413 from the body
 limit, for a body FastAPI parses or one a route declares in `openapi_extra`, like the OAuth
 forms) and the credentials a route takes are not in the routes' own declarations either.
 The security schemes named anywhere (the API's, and the OAuth client's Basic credentials and
@@ -19,12 +19,8 @@ from typing import Any
 from fastapi import routing
 
 from docspace_oauth.api.dependencies import require_json
-from docspace_oauth.callers.dependencies import (
-    AUTH_COOKIE,
-    SIGNATURE,
-    current_caller,
-    optional_caller,
-)
+from docspace_oauth.callers.credentials import AUTH_COOKIE, SIGNATURE
+from docspace_oauth.callers.dependencies import current_caller, optional_caller
 from docspace_oauth.errors import PROBLEM_JSON
 from docspace_oauth.oauth2.schemas import SECURITY_SCHEMES as OAUTH2_SECURITY_SCHEMES
 from docspace_oauth.ratelimit.dependencies import enforce_rate_limit
@@ -51,7 +47,7 @@ _ANY_CREDENTIAL: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_S
 
 _DESCRIPTIONS = {
     400: "Invalid request (problem details, with field errors for validation failures)",
-    401: "Missing, invalid or expired credentials",
+    403: "Missing, invalid or expired credentials, or a role this route does not admit",
     413: "Request body too large",
     415: "Request body is not JSON",
     429: "Rate limit exceeded",
@@ -101,11 +97,11 @@ def complete_openapi(schema: dict[str, Any], routes: Iterable[Any]) -> dict[str,
                 added.append(400)
             if current_caller in calls:
                 operation.setdefault("security", _ANY_CREDENTIAL)
-                added.append(401)
+                added.append(403)
             elif optional_caller in calls:
                 # Anonymous is fine, but a credential that is present and wrong is refused.
                 operation.setdefault("security", [{}, *_ANY_CREDENTIAL])
-                added.append(401)
+                added.append(403)
             if enforce_rate_limit in calls:
                 added.append(429)
             if require_json in calls:

@@ -11,12 +11,13 @@ from joserfc.jwk import OctKey
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.callers.credentials import API_KEY_PREFIX
 from docspace_oauth.callers.principal import Caller, Scheme
 from docspace_oauth.db.direct import DirectDB, Statement, as_utc
 from docspace_oauth.models import ApiKey, Role, User
+from docspace_oauth.parsing import ascii_int, flag
 from docspace_oauth.security.hashing import keyed_hash
 
-API_KEY_PREFIX = "dso_"
 _CLOCK_SKEW_SECONDS = 30
 
 
@@ -102,7 +103,11 @@ async def caller_from_api_key(db: DirectDB, hash_key: bytes, raw: str) -> Caller
 
 
 def caller_from_signature(secret: str | None, token: str) -> Caller | None:
-    """Verify a DocSpace portal's HS256 x-signature; its user need not exist here."""
+    """Verify a DocSpace portal's HS256 x-signature; its user need not exist here.
+
+    A portal mints it from .NET claims, so values arrive as strings ("7", "True"); the JSON
+    types are read too. A claim of any other shape makes the whole signature invalid.
+    """
     if not secret or not token or len(token) > 8192:
         return None
     try:
@@ -112,25 +117,45 @@ def caller_from_signature(secret: str | None, token: str) -> Caller | None:
     except (JoseError, ValueError, TypeError):
         return None
     user_id = claims.get("user_id")
-    tenant_id = claims.get("tenant_id")
     if not isinstance(user_id, str) or not user_id or len(user_id) > 64:
         return None
-    if isinstance(tenant_id, str) and tenant_id.isdigit():
-        tenant_id = int(tenant_id)
-    if not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
+    tenant_id = ascii_int(claims.get("tenant_id"), minimum=1)
+    role = _portal_role(claims)
+    # As DocSpace's identity service does, a signature without the user's name and email
+    # or the portal's address is refused: each is always minted, and tokens need them.
+    name, email, url = (_text_claim(claims, n) for n in ("user_name", "user_email", "tenant_url"))
+    if tenant_id is None or role is None or not (name and email and url):
         return None
-    if claims.get("is_admin") is True:
-        role = Role.ADMIN
-    elif claims.get("is_guest") is True:
-        role = Role.GUEST
-    else:
-        role = Role.USER
     return Caller(
         user_id=user_id,
         tenant_id=tenant_id,
         role=role,
-        name=str(claims.get("user_name") or ""),
-        email=str(claims.get("user_email") or ""),
+        name=name,
+        email=email,
         scheme=Scheme.SIGNATURE,
-        tenant_url=str(claims.get("tenant_url") or ""),
+        tenant_url=url,
     )
+
+
+def _portal_role(claims: dict[str, object]) -> Role | None:
+    """DocSpace's reading (its SignatureAuthenticationProvider): an admin is an admin;
+    otherwise a guest is a guest, and so is a member the portal does not make public (a
+    portal whose developer tools are closed to users mints is_public "" or "false"). An absent
+    or empty flag is false; any other value than a boolean makes the signature invalid."""
+    flags: dict[str, bool] = {}
+    for name in ("is_admin", "is_guest", "is_public"):
+        raw = claims.get(name)
+        value = False if raw is None or raw == "" else flag(raw)
+        if value is None:
+            return None
+        flags[name] = value
+    if flags["is_admin"]:
+        return Role.ADMIN
+    if flags["is_guest"] or not flags["is_public"]:
+        return Role.GUEST
+    return Role.USER
+
+
+def _text_claim(claims: dict[str, object], name: str) -> str:
+    value = claims.get(name)
+    return value.strip()[:2048] if isinstance(value, str) else ""

@@ -7,6 +7,7 @@ Mounted by the root CLI as ``clients``, ``scopes`` and ``consents``.
 from __future__ import annotations
 
 import base64
+import html
 import itertools
 import mimetypes
 from collections.abc import Iterator
@@ -135,14 +136,16 @@ def _connect(url: str, api_key: str | None, signature: str | None) -> Iterator[C
 @clients_app.command("create")
 def create_client(
     name: Annotated[str, typer.Option("--name", help="Display name (3-256 characters).")],
+    website_url: Annotated[str, typer.Option("--website-url", help="The app's home page.")],
+    terms_url: Annotated[str, typer.Option("--terms-url", help="Its terms of service.")],
+    policy_url: Annotated[str, typer.Option("--policy-url", help="Its privacy policy.")],
+    logout_redirect_uri: Annotated[
+        str, typer.Option("--logout-redirect-uri", help="Where to send users after sign-out.")
+    ],
     redirect_uri: RedirectUris = None,
     allowed_origin: AllowedOrigins = None,
     scope: Scopes = None,
     description: Description = None,
-    website_url: Annotated[str | None, typer.Option("--website-url")] = None,
-    terms_url: Annotated[str | None, typer.Option("--terms-url")] = None,
-    policy_url: Annotated[str | None, typer.Option("--policy-url")] = None,
-    logout_redirect_uri: Annotated[str | None, typer.Option("--logout-redirect-uri")] = None,
     logo_file: LogoFile = None,
     allow_pkce: AllowPkce = None,
     public: Public = None,
@@ -151,7 +154,11 @@ def create_client(
     signature: Signature = None,
     as_json: AsJson = False,
 ) -> None:
-    """Register a client. Its secret is printed once and never again."""
+    """Register a client. Its secret is printed once and never again.
+
+    DocSpace requires a logo: without --logo-file the client gets a plain one made from the
+    first letter of its name.
+    """
     request = CreateClientRequest(
         name=name,
         redirect_uris=redirect_uri or [],
@@ -162,7 +169,7 @@ def create_client(
         terms_url=terms_url,
         policy_url=policy_url,
         logout_redirect_uri=logout_redirect_uri,
-        logo=None if logo_file is None else logo_data_uri(logo_file),
+        logo=letter_logo(name) if logo_file is None else logo_data_uri(logo_file),
         allow_pkce=allow_pkce,
         is_public=public,
     )
@@ -455,6 +462,18 @@ def logo_data_uri(path: Path) -> str:
             param_hint="--logo-file",
         )
     return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def letter_logo(name: str) -> str:
+    """A plain square logo with the name's first letter, as an SVG data URI."""
+    letter = next((c for c in name if c.isalnum()), "?").upper()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        '<rect width="64" height="64" rx="12" fill="#3b5b7a"/>'
+        '<text x="32" y="43" font-family="sans-serif" font-size="32" text-anchor="middle" '
+        f'fill="#ffffff">{html.escape(letter)}</text></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
 def _sniff_image(content: bytes) -> str | None:

@@ -20,7 +20,7 @@ from docspace_oauth.api.dependencies import (
 from docspace_oauth.api.responses import json_response
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.dependencies import audit_refusals
-from docspace_oauth.callers.dependencies import CurrentCaller
+from docspace_oauth.callers.dependencies import AdminCaller, CurrentCaller, MemberCaller
 from docspace_oauth.clients import service
 from docspace_oauth.clients.schemas import (
     ActivationResponse,
@@ -48,7 +48,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
     }
 
 
-_AUTH = (401, 429)
+_AUTH = (403, 429)
 LastCreatedOn = Annotated[
     CursorInstant | None, Query(description="Cursor: created_on of the last item.")
 ]
@@ -80,7 +80,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     )
     async def create_client(
         body: CreateClientRequest,
-        caller: CurrentCaller,
+        caller: MemberCaller,
         session: SessionDep,
         runtime: RuntimeDep,
     ) -> ClientResponse:
@@ -95,7 +95,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(400, *_AUTH),
     )
     async def get_clients(
-        caller: CurrentCaller,
+        caller: MemberCaller,
         request: Request,
         limit: Limit = 30,
         last_client_id: LastClientId = None,
@@ -125,7 +125,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(*_AUTH),
     )
     async def delete_user_clients(
-        caller: CurrentCaller, session: SessionDep
+        caller: MemberCaller, session: SessionDep
     ) -> DeletedClientsResponse:
         return DeletedClientsResponse(deleted=await service.delete_own(session, caller))
 
@@ -137,7 +137,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(403, *_AUTH),
     )
     async def delete_tenant_clients(
-        caller: CurrentCaller, session: SessionDep
+        caller: AdminCaller, session: SessionDep
     ) -> DeletedClientsResponse:
         return DeletedClientsResponse(deleted=await service.delete_tenant(session, caller))
 
@@ -148,7 +148,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(400, *_AUTH),
     )
     async def get_clients_info(
-        caller: CurrentCaller,
+        caller: MemberCaller,
         runtime: RuntimeDep,
         limit: Limit = 30,
         last_client_id: LastClientId = None,
@@ -175,7 +175,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         response_model=ClientResponse,
         responses=_problems(404, *_AUTH),
     )
-    async def get_client(client_id: str, caller: CurrentCaller, request: Request) -> Response:
+    async def get_client(client_id: str, caller: MemberCaller, request: Request) -> Response:
         client = await service.view_managed(runtime_of(request).direct, caller, client_id)
         return json_response(ClientResponse.of(client))
 
@@ -187,7 +187,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(400, 404, 413, 415, *_AUTH),
     )
     async def update_client(
-        client_id: str, body: UpdateClientRequest, caller: CurrentCaller, session: SessionDep
+        client_id: str, body: UpdateClientRequest, caller: MemberCaller, session: SessionDep
     ) -> ClientResponse:
         return ClientResponse.of(await service.update(session, caller, client_id, body))
 
@@ -199,7 +199,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(404, *_AUTH),
     )
     async def delete_client(
-        client_id: str, caller: CurrentCaller, session: SessionDep
+        client_id: str, caller: MemberCaller, session: SessionDep
     ) -> ClientIdResponse:
         return ClientIdResponse(client_id=await service.delete(session, caller, client_id))
 
@@ -213,7 +213,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     async def change_activation(
         client_id: str,
         body: ChangeClientActivationRequest,
-        caller: CurrentCaller,
+        caller: MemberCaller,
         session: SessionDep,
     ) -> ActivationResponse:
         client = await service.change_activation(session, caller, client_id, body.status)
@@ -228,7 +228,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     )
     async def regenerate_secret(
         client_id: str,
-        caller: CurrentCaller,
+        caller: MemberCaller,
         session: SessionDep,
         runtime: RuntimeDep,
         response: Response,
@@ -251,8 +251,9 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         "/{client_id}/revoke",
         operation_id=f"revoke_user_client{suffix}",
         dependencies=[audit_refusals(Action.CONSENT_REVOKE)],
-        summary="Revoke the caller's own consent; its tokens for this client die at once",
-        responses=_problems(404, *_AUTH),
+        summary="Revoke the caller's own consent; its tokens for this client die at once. "
+        "The client is not looked up: 200 whether or not it exists, as in DocSpace",
+        responses=_problems(*_AUTH),
     )
     async def revoke_user_client(
         client_id: str, caller: CurrentCaller, session: SessionDep
@@ -262,13 +263,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
     @router.get(
         "/{client_id}/info",
         operation_id=f"get_client_info{suffix}",
-        summary="A client's public view, for members of its tenant",
+        summary="A client's public view, for its creator and the tenant's admins",
         responses=_problems(404, *_AUTH),
     )
     async def get_client_info(
-        client_id: str, caller: CurrentCaller, session: SessionDep
+        client_id: str, caller: MemberCaller, session: SessionDep
     ) -> ClientInfoResponse:
-        return ClientInfoResponse.of(await service.get_in_tenant(session, caller, client_id))
+        return ClientInfoResponse.of(await service.get_managed(session, caller, client_id))
 
     return router
 

@@ -63,16 +63,19 @@ class _Request(BaseModel):
 
 
 class CreateClientRequest(_Request):
+    """What DocSpace's CreateClientRequest requires is required here too (its bean-validation
+    annotations): everything but the description and the two flags."""
+
     name: Name
     description: Description | None = ""
-    logo: Logo | None = ""
+    logo: Logo
     scopes: Scopes
     allow_pkce: StrictBool = False
     is_public: StrictBool = False
-    website_url: HttpUrl | None = ""
-    terms_url: HttpUrl | None = ""
-    policy_url: HttpUrl | None = ""
-    logout_redirect_uri: HttpUrl | None = ""
+    website_url: HttpUrl
+    terms_url: HttpUrl
+    policy_url: HttpUrl
+    logout_redirect_uri: HttpUrl
     redirect_uris: RedirectUris
     allowed_origins: AllowedOrigins
     grant_types: GrantTypes | None = Field(
@@ -83,7 +86,9 @@ class CreateClientRequest(_Request):
 
 
 class UpdateClientRequest(_Request):
-    """Fields left out keep their value; client_id, tenant and created_* never change."""
+    """Fields left out (or null) keep their value; client_id, tenant and created_* never
+    change. A field given is held to the create rules, so an update cannot make a client that
+    create would refuse; only the description may be cleared."""
 
     name: Name | None = None
     description: Description | None = None

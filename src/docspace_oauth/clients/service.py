@@ -113,11 +113,11 @@ async def create(
         tenant_id=caller.tenant_id,
         name=request.name,
         description=request.description or "",
-        logo=request.logo or "",
-        website_url=request.website_url or "",
-        terms_url=request.terms_url or "",
-        policy_url=request.policy_url or "",
-        logout_redirect_uri=request.logout_redirect_uri or "",
+        logo=request.logo,
+        website_url=request.website_url,
+        terms_url=request.terms_url,
+        policy_url=request.policy_url,
+        logout_redirect_uri=request.logout_redirect_uri,
         redirect_uris=list(request.redirect_uris),
         allowed_origins=list(request.allowed_origins),
         scopes=list(request.scopes),
@@ -142,14 +142,7 @@ async def create(
     return CreatedClient(client=client, secret=secret)
 
 
-_OPTIONAL_TEXT = (
-    "description",
-    "logo",
-    "website_url",
-    "terms_url",
-    "policy_url",
-    "logout_redirect_uri",
-)
+_OPTIONAL_TEXT = ("description",)
 
 
 async def update(

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from docspace_oauth.api.dependencies import CursorInstant, Limit, RateLimit, as_utc
-from docspace_oauth.callers.dependencies import CurrentCaller
+from docspace_oauth.callers.dependencies import MemberCaller
 from docspace_oauth.clients.schemas import ClientInfoResponse
 from docspace_oauth.consents import service
 from docspace_oauth.consents.schemas import ConsentPage, ConsentResponse
@@ -22,7 +22,7 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         summary="The caller's consents, most recently changed first (keyset-paged)",
     )
     async def get_consents(
-        caller: CurrentCaller,
+        caller: MemberCaller,
         session: SessionDep,
         limit: Limit = 30,
         last_modified_on: Annotated[CursorInstant | None, Query()] = None,

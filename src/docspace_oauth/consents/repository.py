@@ -16,12 +16,19 @@ async def get(session: AsyncSession, client_id: str, user_id: str) -> Consent | 
     return await session.get(Consent, (client_id, user_id), populate_existing=True)
 
 
-async def revoke(session: AsyncSession, client_id: str, user_id: str, now: datetime) -> int:
+async def revoke(
+    session: AsyncSession, client_id: str, user_id: str, tenant_id: int, now: datetime
+) -> int:
     """Hide the consent and move the pair's generation on: every token minted under the old
-    generation is dead, whatever their number, in one row write."""
+    generation is dead, whatever their number, in one row write. The tenant is part of the
+    key: a portal names its own users, so the same user id in another tenant is someone else."""
     result = await session.execute(
         update(Consent)
-        .where(Consent.client_id == client_id, Consent.user_id == user_id)
+        .where(
+            Consent.client_id == client_id,
+            Consent.user_id == user_id,
+            Consent.tenant_id == tenant_id,
+        )
         .values(revoked=True, scopes="", generation=Consent.generation + 1, modified_at=now),
         execution_options={"synchronize_session": False},
     )

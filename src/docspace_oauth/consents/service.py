@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.service import record
 from docspace_oauth.callers.principal import Caller
-from docspace_oauth.clients.service import get_in_tenant, parse_client_id
+from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository
 from docspace_oauth.models import Client, Consent
 
@@ -16,18 +16,24 @@ from docspace_oauth.models import Client, Consent
 async def revoke_own(session: AsyncSession, caller: Caller, client_id: str) -> str:
     """The caller withdraws its own consent; any role may, whoever owns the client.
 
-    Revoking when there is nothing to revoke succeeds: the outcome the caller asked for holds.
+    As DocSpace does, the client is not looked up: revoking by (tenant, user, client id)
+    when there is nothing to revoke succeeds, so the answer says nothing about whether such
+    a client exists. Every token minted under the consent dies with it (its generation).
     """
-    client = await get_in_tenant(session, caller, client_id)
-    revoked = await repository.revoke(session, client.client_id, caller.user_id, datetime.now(UTC))
+    canonical = parse_client_id(client_id)
+    revoked = 0
+    if canonical is not None:
+        revoked = await repository.revoke(
+            session, canonical, caller.user_id, caller.tenant_id, datetime.now(UTC)
+        )
     await record(
         session,
         caller,
         Action.CONSENT_REVOKE,
-        client_id=client.client_id,
+        client_id=canonical or client_id[:64],
         details={"had_consent": bool(revoked)},
     )
-    return client.client_id
+    return canonical or client_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from docspace_oauth.callers.credentials import AUTH_COOKIE, SIGNATURE
 from docspace_oauth.callers.service import revoke_session_key
 from docspace_oauth.clients import service as clients
 from docspace_oauth.clients.schemas import authentication_methods
@@ -36,6 +37,7 @@ from docspace_oauth.models import Client
 from docspace_oauth.oauth2 import browser
 from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.oauth2.state import AuthServerDep
+from docspace_oauth.parsing import ascii_int
 from docspace_oauth.runtime import SessionDep
 
 router = APIRouter(prefix=CONSOLE, include_in_schema=False, route_class=ConsoleRoute)
@@ -268,9 +270,8 @@ async def confirm_regenerate(
 
 
 def _grace_period(raw: object) -> timedelta | None:
-    text = raw if isinstance(raw, str) else ""
-    seconds = int(text) if text.isdigit() and len(text) <= 9 else -1
-    if not 0 <= seconds <= clients.MAX_GRACE_PERIOD.total_seconds():
+    seconds = ascii_int(raw, maximum=int(clients.MAX_GRACE_PERIOD.total_seconds()))
+    if seconds is None:
         raise ConsoleError(400, "The grace period must be between none and 7 days.")
     return timedelta(seconds=seconds) if seconds else None
 
@@ -386,10 +387,8 @@ async def sign_out(posted: PostedForm, session: SessionDep, server: AuthServerDe
         headers=NO_STORE,
     )
     secure = browser.secure_cookies(server)
-    response.delete_cookie(
-        browser.AUTH_COOKIE, path="/", httponly=True, samesite="lax", secure=secure
-    )
-    response.delete_cookie(browser.SIGNATURE, path="/", secure=secure)
+    response.delete_cookie(AUTH_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+    response.delete_cookie(SIGNATURE, path="/", secure=secure)
     return response
 
 

@@ -105,7 +105,6 @@ def _values(form: FormData) -> dict[str, Any]:
     values.update({name: _text(form, name) for name in LINE_FIELDS})
     values.update({name: _choices(form, name) for name in CHOICE_FIELDS})
     values.update({name: _text(form, name) in {"on", "true", "1"} for name in FLAG_FIELDS})
-    values["remove_logo"] = _text(form, "remove_logo") in {"on", "true", "1"}
     values["logo_data"] = ""
     return values
 
@@ -212,13 +211,11 @@ async def parse_create(form: FormData) -> CreateForm:
 
 
 async def parse_update(form: FormData) -> UpdateForm:
-    """Every field of the edit form is sent; the logo only changes when a file is chosen or
-    "remove" is ticked."""
+    """Every field of the edit form is sent; the logo only changes when a file is chosen (a
+    client always has one, as DocSpace requires)."""
     parsed = UpdateForm(values=_values(form))
     body = _body(parsed.values)
     await _logo_into(parsed, form, body)
-    if "logo" not in body and parsed.values["remove_logo"]:
-        body["logo"] = ""
     try:
         request = UpdateClientRequest.model_validate(body)
     except ValidationError as exc:
@@ -239,7 +236,6 @@ def blank_values() -> dict[str, Any]:
         grant_types=list(DEFAULT_GRANT_TYPES),
         allow_pkce=False,
         is_public=False,
-        remove_logo=False,
         logo_data="",
     )
     return values
@@ -255,7 +251,6 @@ def values_of(client: Client) -> dict[str, Any]:
         grant_types=list(client.grant_types),
         allow_pkce=client.allow_pkce,
         is_public=client.is_public,
-        remove_logo=False,
         logo_data="",
     )
     return values

@@ -48,6 +48,7 @@ from docspace_oauth.oauth2.errors import (
 )
 from docspace_oauth.oauth2.state import AuthServer, client_ip
 from docspace_oauth.oauth2.tokens import opaque_token
+from docspace_oauth.parsing import ascii_int
 from docspace_oauth.scopes.catalogue import BY_NAME, CATALOGUE
 from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.users import service as users
@@ -601,5 +602,4 @@ def _str(form: Mapping[str, Any], name: str) -> str:
 
 
 def _tenant_field(form: Mapping[str, Any]) -> int | None:
-    raw = _str(form, "tenant").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return ascii_int(_str(form, "tenant").strip(), minimum=1)

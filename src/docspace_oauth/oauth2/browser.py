@@ -1,8 +1,8 @@
 """The person at the browser: who is signed in, and the checks that keep other sites out.
 
-Credentials are looked for in the same places as the management API (Authorization header,
-`asc_auth_key` cookie, `x-signature` header or cookie) but a stale one is not an error here:
-it means "not signed in", and the sign-in page is shown.
+Credentials are looked for in the same places and order as the management API
+(`callers.credentials`), but a stale one is not an error here: it means "not signed in", and
+the sign-in page is shown.
 
 Forms are protected three ways: SameSite=Lax on the session cookie, an Origin /
 Sec-Fetch-Site check on every POST, and a token in each form: for the consent form an HMAC of
@@ -22,14 +22,13 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.responses import Response
 
+from docspace_oauth.callers.credentials import AUTH_COOKIE, Kind, presented
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.oauth2.errors import CrossOriginRefused
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.security.hashing import keyed_hash
 
-AUTH_COOKIE = "asc_auth_key"
-SIGNATURE = "x-signature"
 LOGIN_CSRF_COOKIE = "dso_login_csrf"
 
 
@@ -40,39 +39,18 @@ class BrowserCaller:
     from_cookie: bool
 
 
-def _api_key_header(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    return None if scheme.lower() == "basic" else header.strip()
-
-
 async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | None:
-    hash_key = server.hash_key
-    secret = server.settings.signature_secret
-    api_key = _api_key_header(request)
-    if api_key is not None:
-        caller = await caller_from_api_key(server.runtime.direct, hash_key, api_key)
+    """The first valid credential the request carries (callers.credentials has the order;
+    an OAuth client's Basic credentials are not among them)."""
+    for credential in presented(request):
+        if credential.kind is Kind.API_KEY:
+            caller = await caller_from_api_key(
+                server.runtime.direct, server.hash_key, credential.value
+            )
+        else:
+            caller = caller_from_signature(server.settings.signature_secret, credential.value)
         if caller is not None:
-            return BrowserCaller(caller, api_key, from_cookie=False)
-    signature = request.headers.get(SIGNATURE)
-    if signature:
-        caller = caller_from_signature(secret, signature)
-        if caller is not None:
-            return BrowserCaller(caller, signature, from_cookie=False)
-    cookie = request.cookies.get(AUTH_COOKIE)
-    if cookie:
-        caller = await caller_from_api_key(server.runtime.direct, hash_key, cookie)
-        if caller is not None:
-            return BrowserCaller(caller, cookie, from_cookie=True)
-    signature = request.cookies.get(SIGNATURE)
-    if signature:
-        caller = caller_from_signature(secret, signature)
-        if caller is not None:
-            return BrowserCaller(caller, signature, from_cookie=True)
+            return BrowserCaller(caller, credential.value, from_cookie=credential.from_cookie)
     return None
 
 

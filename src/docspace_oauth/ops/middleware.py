@@ -1,5 +1,6 @@
-"""Per request: an id (taken from X-Request-ID when sane, else made), a metrics sample, and
-one structured log line."""
+"""The edge of every request: an id (taken from X-Request-ID when sane, else made), the
+headers every response owes (api.response_headers), a metrics sample and one structured log
+line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from docspace_oauth.api.response_headers import owed
 from docspace_oauth.ops.logging import request_id
 from docspace_oauth.ops.metrics import LATENCY, REQUESTS
 
@@ -50,8 +52,12 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                extra = [*owed(scope), (b"x-request-id", rid.encode())]
+                replaced = {name for name, _ in extra}
+                message["headers"] = [
+                    *(h for h in message.get("headers", []) if h[0].lower() not in replaced),
+                    *extra,
+                ]
             await send(message)
 
         try:

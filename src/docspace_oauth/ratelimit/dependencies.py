@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from fastapi import Request, Response
+from fastapi import Request
 
+from docspace_oauth.api.response_headers import owe
 from docspace_oauth.callers.dependencies import OptionalCaller
 from docspace_oauth.errors import RateLimited
 from docspace_oauth.runtime import Runtime, runtime_of
@@ -16,7 +17,7 @@ def _limit_for(method: str, runtime: Runtime) -> int:
     return settings.rate_limit_put
 
 
-async def enforce_rate_limit(request: Request, response: Response, caller: OptionalCaller) -> None:
+async def enforce_rate_limit(request: Request, caller: OptionalCaller) -> None:
     """DocSpace's limits: per caller and per method, per window (a minute by default)."""
     runtime = runtime_of(request)
     if not runtime.settings.rate_limit_enabled:
@@ -33,10 +34,11 @@ async def enforce_rate_limit(request: Request, response: Response, caller: Optio
         "X-Ratelimit-Remaining": str(decision.remaining),
         "X-Ratelimit-Reset": str(decision.reset_after),
     }
+    # Owed to whatever answers this request, a success or a problem alike.
+    owe(request, headers)
     if not decision.allowed:
         raise RateLimited(
             f"At most {decision.limit} {method} requests a minute; retry in "
             f"{decision.reset_after} s.",
-            headers={**headers, "Retry-After": str(decision.reset_after)},
+            headers={"Retry-After": str(decision.reset_after)},
         )
-    response.headers.update(headers)

@@ -127,11 +127,14 @@ class ValidationError(APIError):
 
 
 class AuthenticationError(APIError):
-    """401: missing, unknown or expired credentials."""
+    """Missing, unknown or expired credentials: a 401, or the 403 that the DocSpace API
+    answers for them (this server marks it with the problem type
+    ``urn:docspace-oauth:problem:authentication-required``)."""
 
 
 class PermissionDeniedError(APIError):
-    """403: the caller's role may not do this."""
+    """403: the caller's role may not do this (a guest, or a user asking for an admin's
+    operation)."""
 
 
 class NotFoundError(APIError):
@@ -164,6 +167,7 @@ class ServerError(APIError):
     """5xx: the server failed; retrying later may help."""
 
 
+AUTHENTICATION_REQUIRED = "urn:docspace-oauth:problem:authentication-required"
 _BY_STATUS: dict[int, type[APIError]] = {
     400: ValidationError,
     401: AuthenticationError,
@@ -183,6 +187,8 @@ def error_from_response(response: httpx.Response, retry_after: float | None = No
         return RateLimitError(status, problem, response, retry_after)
     if status >= 500:
         return ServerError(status, problem, response)
+    if status == 403 and problem.type == AUTHENTICATION_REQUIRED:
+        return AuthenticationError(status, problem, response)
     return _BY_STATUS.get(status, APIError)(status, problem, response)
 
 

@@ -130,20 +130,23 @@ class AuditEvent(_Response):
 
 
 class CreateClientRequest(_Request):
-    """Body of ``create_client``; the server validates lengths, URLs and scopes."""
+    """Body of ``create_client``; the server validates lengths, URLs and scopes.
+
+    What DocSpace requires is required here too: everything but the description and the
+    two flags (``logo`` is a ``data:image/...;base64,`` URI)."""
 
     name: str
     scopes: list[str]
     redirect_uris: list[str]
     allowed_origins: list[str]
+    logo: str
+    website_url: str
+    terms_url: str
+    policy_url: str
+    logout_redirect_uri: str
     description: str | None = None
-    logo: str | None = None
     allow_pkce: bool | None = None
     is_public: bool | None = None
-    website_url: str | None = None
-    terms_url: str | None = None
-    policy_url: str | None = None
-    logout_redirect_uri: str | None = None
     # This server's extension; omitted when None so DocSpace never sees it.
     grant_types: list[str] | None = None
 
