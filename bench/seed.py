@@ -5,21 +5,35 @@ batch inside one transaction. Every secret, code and refresh token is stored exa
 server stores it: `keyed_hash` under the hash key that `load_server_keys` derives for this
 database and DOCSPACE_OAUTH_SECRET_KEY, so what is seeded here verifies as shipped.
 Users and their API keys go through the server's own `users.service.create_user`.
+
+Each seeded row is a mapping by column name; the columns, their order and their encodings
+come from the models' tables (bench/tables.py), so a column the server adds later gets its
+default or stops the bench, and never shifts the others.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Dialect, make_url
+
+from bench.tables import layout, table_of
 from docspace_oauth.db.engine import WRITE_TRANSACTION, create_engine, session_factory
-from docspace_oauth.models import Role
+from docspace_oauth.models import (
+    AuthorizationCode,
+    Client,
+    Consent,
+    RefreshToken,
+    Role,
+    TokenFamily,
+)
 from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.security.server_keys import load_server_keys
 from docspace_oauth.settings import Settings
@@ -32,74 +46,6 @@ ALL_GRANTS = ["authorization_code", "refresh_token", "client_credentials"]
 LOGO = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
-
-CLIENT_COLUMNS = (
-    "client_id",
-    "tenant_id",
-    "name",
-    "description",
-    "logo",
-    "website_url",
-    "terms_url",
-    "policy_url",
-    "logout_redirect_uri",
-    "redirect_uris",
-    "allowed_origins",
-    "scopes",
-    "grant_types",
-    "allow_pkce",
-    "is_public",
-    "enabled",
-    "secret_hash",
-    "previous_secret_hash",
-    "previous_secret_expires_at",
-    "created_on",
-    "created_by",
-    "modified_on",
-    "modified_by",
-)
-CODE_COLUMNS = (
-    "code_hash",
-    "client_id",
-    "user_id",
-    "tenant_id",
-    "redirect_uri",
-    "scopes",
-    "nonce",
-    "code_challenge",
-    "generation",
-    "user_name",
-    "user_email",
-    "audience",
-    "created_at",
-    "expires_at",
-    "used_at",
-    "family_id",
-)
-FAMILY_COLUMNS = (
-    "id",
-    "client_id",
-    "user_id",
-    "tenant_id",
-    "scopes",
-    "generation",
-    "nonce",
-    "user_name",
-    "user_email",
-    "audience",
-    "created_at",
-    "revoked_at",
-)
-REFRESH_COLUMNS = ("token_hash", "family_id", "client_id", "created_at", "expires_at", "used_at")
-CONSENT_COLUMNS = (
-    "client_id",
-    "user_id",
-    "tenant_id",
-    "scopes",
-    "revoked",
-    "generation",
-    "modified_at",
 )
 
 
@@ -117,10 +63,6 @@ class SeededClient:
     secret: str
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 class Seeder:
     """Opened on the server's database after the server created its schema."""
 
@@ -128,6 +70,10 @@ class Seeder:
         self.database_url = database_url
         self.settings = Settings(database_url=database_url, secret_key=secret_key, issuer=issuer)
         self.is_postgres = database_url.startswith(("postgresql:", "postgres:"))
+        # What the server's SQLAlchemy binds (asyncpg, or SQLite's text forms) is what COPY
+        # and sqlite3 are given here.
+        driver = "postgresql+asyncpg://" if self.is_postgres else "sqlite://"
+        self.dialect: Dialect = make_url(driver).get_dialect()()
         self.hash_key = b""
         self._pg: Any = None
         self._lite: sqlite3.Connection | None = None
@@ -140,7 +86,7 @@ class Seeder:
         finally:
             await engine.dispose()
         if self.is_postgres:
-            import asyncpg
+            import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
             self._pg = await asyncpg.connect(
                 self.database_url.replace("postgresql://", "postgres://", 1)
@@ -155,31 +101,33 @@ class Seeder:
         if self._lite is not None:
             self._lite.close()
 
-    # Value formats: COPY takes Python values, SQLite the text SQLAlchemy would have written.
-
-    def ts(self, value: datetime) -> Any:
-        naive = _naive(value)
-        return naive if self.is_postgres else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    def js(self, value: Any) -> str:
-        return json.dumps(value)
-
-    def flag(self, value: bool) -> Any:
-        return value if self.is_postgres else int(value)
-
     async def copy(
-        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+        self,
+        model: type[Any],
+        rows: Iterable[Mapping[str, Any]],
+        same: Mapping[str, Any] | None = None,
     ) -> None:
+        """Rows into the model's table, each a mapping by column name; `same` holds the
+        values every row shares (encoded once: a million rows share most of theirs)."""
+        table = table_of(model)
+        iterator = iter(rows)
+        first = next(iterator, None)
+        if first is None:
+            return
+        plan = layout(table, self.dialect, same or {}, first.keys())
+        records = plan.tuples(itertools.chain([first], iterator))
         if self._pg is not None:
-            await self._pg.copy_records_to_table(table, records=rows, columns=list(columns))
+            await self._pg.copy_records_to_table(
+                table.name, records=records, columns=list(plan.names)
+            )
             return
         assert self._lite is not None
-        marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        marks = ", ".join("?" * len(plan.names))
+        sql = f"INSERT INTO {table.name} ({', '.join(plan.names)}) VALUES ({marks})"
         with self._lite:  # one transaction
             batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(row)
+            for record in records:
+                batch.append(record)
                 if len(batch) >= 50_000:
                     self._lite.executemany(sql, batch)
                     batch.clear()
@@ -257,91 +205,86 @@ class Seeder:
         Each has its own secret; the secrets are returned only when asked for."""
         newest = newest or datetime.now(UTC) - timedelta(seconds=1)
         kept: list[SeededClient] = []
-        constant = (
-            "",
-            self.js(["https://app.example.com"]),
-            self.js(SCOPES),
-            self.js(list(grant_types)),
-        )
-        redirect = self.js([REDIRECT_URI])
+        same = {
+            "tenant_id": owner.tenant_id,
+            "description": "A seeded app",
+            "logo": LOGO,
+            "website_url": "https://app.example.com",
+            "terms_url": "https://app.example.com/terms",
+            "policy_url": "https://app.example.com/privacy",
+            "redirect_uris": [REDIRECT_URI],
+            "allowed_origins": ["https://app.example.com"],
+            "scopes": SCOPES,
+            "grant_types": list(grant_types),
+            "allow_pkce": False,
+            "is_public": False,
+            "enabled": True,
+            "created_by": owner.user_id,
+            "modified_by": owner.user_id,
+        }
 
-        def rows() -> Iterator[tuple[Any, ...]]:
+        def rows() -> Iterator[dict[str, Any]]:
             for i in range(count):
                 client_id = str(uuid.uuid4())
                 secret = f"seeded{secrets.token_hex(17)}"
                 if keep_secrets:
                     kept.append(SeededClient(client_id, secret))
-                created = self.ts(newest - step * i)
-                yield (
-                    client_id,
-                    owner.tenant_id,
-                    f"Seeded app {i}",
-                    "A seeded app",
-                    LOGO,
-                    "https://app.example.com",
-                    "https://app.example.com/terms",
-                    "https://app.example.com/privacy",
-                    constant[0],
-                    redirect,
-                    constant[1],
-                    constant[2],
-                    constant[3],
-                    self.flag(False),
-                    self.flag(False),
-                    self.flag(True),
-                    keyed_hash(self.hash_key, secret),
-                    None,
-                    None,
-                    created,
-                    owner.user_id,
-                    created,
-                    owner.user_id,
-                )
+                created = newest - step * i
+                yield {
+                    "client_id": client_id,
+                    "name": f"Seeded app {i}",
+                    "secret_hash": keyed_hash(self.hash_key, secret),
+                    "created_on": created,
+                    "modified_on": created,
+                }
 
-        await self.copy("clients", CLIENT_COLUMNS, rows())
+        await self.copy(Client, rows(), same)
         return kept
 
     # Consents, codes and token state, for one (client, user) pair.
 
     async def consent(self, client_id: str, user: SeededUser) -> None:
-        now = self.ts(datetime.now(UTC))
-        await self.copy(
-            "consents",
-            CONSENT_COLUMNS,
-            [(client_id, user.user_id, user.tenant_id, " ".join(SCOPES), self.flag(False), 0, now)],
-        )
+        row = {
+            "client_id": client_id,
+            "user_id": user.user_id,
+            "tenant_id": user.tenant_id,
+            "scopes": " ".join(SCOPES),
+            "revoked": False,
+            "generation": 0,
+            "modified_at": datetime.now(UTC),
+        }
+        await self.copy(Consent, [row])
+
+    async def _grant(self, client_id: str, user: SeededUser) -> dict[str, Any]:
+        """What a code and a token family of the pair both record about the grant."""
+        return {
+            "client_id": client_id,
+            "user_id": user.user_id,
+            "tenant_id": user.tenant_id,
+            "scopes": " ".join(SCOPES),
+            "generation": 0,
+            "user_name": "Bench user",
+            "user_email": user.email,
+            "audience": await self.tenant_url(user.tenant_id),
+        }
 
     async def codes(self, client_id: str, user: SeededUser, count: int) -> list[str]:
         """Unused authorization codes (no PKCE; the client authenticates with its secret),
         valid for an hour. Returns the raw codes."""
-        audience = await self.tenant_url(user.tenant_id)
+        grant = await self._grant(client_id, user)
         now = datetime.now(UTC)
-        created, expires = self.ts(now), self.ts(now + timedelta(hours=1))
         raw = [secrets.token_urlsafe(32) for _ in range(count)]
+        same = {
+            **grant,
+            "redirect_uri": REDIRECT_URI,
+            "code_challenge": None,
+            "created_at": now,
+            "expires_at": now + timedelta(hours=1),
+            "used_at": None,
+            "family_id": None,
+        }
         await self.copy(
-            "authorization_codes",
-            CODE_COLUMNS,
-            (
-                (
-                    keyed_hash(self.hash_key, code),
-                    client_id,
-                    user.user_id,
-                    user.tenant_id,
-                    REDIRECT_URI,
-                    " ".join(SCOPES),
-                    None,
-                    None,
-                    0,
-                    "Bench user",
-                    user.email,
-                    audience,
-                    created,
-                    expires,
-                    None,
-                    None,
-                )
-                for code in raw
-            ),
+            AuthorizationCode, ({"code_hash": keyed_hash(self.hash_key, c)} for c in raw), same
         )
         return raw
 
@@ -351,40 +294,23 @@ class Seeder:
         """`count` live grants for the pair: one token family and one unused refresh token
         each (access tokens are JWTs and are not stored). Returns the raw refresh tokens
         when asked for."""
-        audience = await self.tenant_url(user.tenant_id)
+        grant = await self._grant(client_id, user)
         now = datetime.now(UTC)
-        created, expires = self.ts(now), self.ts(now + timedelta(days=30))
         families = [str(uuid.uuid4()) for _ in range(count)]
         raw = [secrets.token_urlsafe(32) for _ in range(count)]
-        await self.copy(
-            "token_families",
-            FAMILY_COLUMNS,
-            (
-                (
-                    family,
-                    client_id,
-                    user.user_id,
-                    user.tenant_id,
-                    " ".join(SCOPES),
-                    0,
-                    None,
-                    "Bench user",
-                    user.email,
-                    audience,
-                    created,
-                    None,
-                )
-                for family in families
-            ),
+        family = {**grant, "created_at": now, "revoked_at": None}
+        await self.copy(TokenFamily, ({"id": f} for f in families), family)
+        refresh = {
+            "client_id": client_id,
+            "created_at": now,
+            "expires_at": now + timedelta(days=30),
+            "used_at": None,
+        }
+        rows = (
+            {"token_hash": keyed_hash(self.hash_key, token), "family_id": family_id}
+            for token, family_id in zip(raw, families, strict=True)
         )
-        await self.copy(
-            "refresh_tokens",
-            REFRESH_COLUMNS,
-            (
-                (keyed_hash(self.hash_key, token), family, client_id, created, expires, None)
-                for token, family in zip(raw, families, strict=True)
-            ),
-        )
+        await self.copy(RefreshToken, rows, refresh)
         return raw if keep else []
 
 

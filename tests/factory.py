@@ -46,3 +46,26 @@ def field_codes(response: httpx.Response) -> dict[str, str]:
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
     return {e["field"]: e["code"] for e in problem.get("errors", [])}
+
+
+# Missing or wrong credentials on /api/2.0 are 403, as DocSpace answers; this problem type
+# tells them from a role the route does not admit (the OAuth endpoints keep RFC 6750's 401).
+AUTHENTICATION_REQUIRED = "urn:docspace-oauth:problem:authentication-required"
+GUEST_REFUSED = "Guests may not manage OAuth clients."
+
+
+def assert_authentication_required(response: httpx.Response) -> None:
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 403
+    assert problem["type"] == AUTHENTICATION_REQUIRED, problem
+
+
+def assert_guest_refused(response: httpx.Response) -> None:
+    """A guest turned away by its role (not for its credentials), as DocSpace refuses it."""
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"] != AUTHENTICATION_REQUIRED, problem
+    assert problem["detail"] == GUEST_REFUSED, problem

@@ -35,12 +35,26 @@ def unique_name() -> str:
     return f"CLI app {secrets.token_hex(4)}"
 
 
-def create_args(name: str, *extra: str) -> list[str]:
+# The links DocSpace requires of every client.
+LINKS = (
+    "--website-url",
+    "https://cli.example.com",
+    "--terms-url",
+    "https://cli.example.com/terms",
+    "--policy-url",
+    "https://cli.example.com/privacy",
+    "--logout-redirect-uri",
+    "https://cli.example.com/bye",
+)
+
+
+def create_args(name: str, *extra: str, links: tuple[str, ...] = LINKS) -> list[str]:
     return [
         "clients",
         "create",
         "--name",
         name,
+        *links,
         "--redirect-uri",
         "https://cli.example.com/callback",
         "--allowed-origin",
@@ -74,7 +88,7 @@ def test_create_json_prints_the_secret_once_and_warns_on_stderr(
     logo.write_bytes(tiny_png())
     name = unique_name()
     result = cli(
-        *create_args(name),
+        *create_args(name, links=()),
         "--description",
         "made by the CLI tests",
         "--website-url",
@@ -104,6 +118,25 @@ def test_create_json_prints_the_secret_once_and_warns_on_stderr(
     assert "will not be shown again" in result.stderr
 
     assert show(cli, created["client_id"])["client_secret"] is None
+
+
+def test_create_without_a_logo_file_gets_a_letter_logo(cli: Invoke) -> None:
+    # DocSpace requires a logo; without --logo-file the CLI makes one of the name's letter.
+    created = create(cli, "zebra app " + secrets.token_hex(3))
+    prefix = "data:image/svg+xml;base64,"
+    assert created["logo"].startswith(prefix)
+    svg = base64.b64decode(created["logo"][len(prefix) :]).decode()
+    assert svg.startswith("<svg") and ">Z</text>" in svg
+    assert show(cli, created["client_id"])["logo"] == created["logo"]
+
+
+def test_create_without_the_required_links_is_a_usage_error(cli: Invoke) -> None:
+    for left_out in range(0, len(LINKS), 2):
+        links = LINKS[:left_out] + LINKS[left_out + 2 :]
+        result = cli(*create_args(unique_name(), links=links), "--json")
+        assert result.exit_code == 2, (LINKS[left_out], result.output)
+        assert result.stdout == ""
+        assert f"Missing option '{LINKS[left_out]}'" in result.stderr
 
 
 def test_create_table_shows_name_and_secret(cli: Invoke) -> None:
@@ -234,7 +267,9 @@ def test_wrong_api_key_is_exit_4(cli: Invoke) -> None:
     result = cli("clients", "list", "--json", api_key="dso_not-a-real-key")
     assert result.exit_code == 4
     assert result.stdout == ""
-    assert "401" in result.stderr
+    # The DocSpace API answers wrong credentials 403, named as an authentication failure.
+    assert "403" in result.stderr
+    assert "Authentication required" in result.stderr
 
 
 def test_validation_errors_are_exit_5_with_field_errors_on_stderr(cli: Invoke) -> None:
@@ -243,6 +278,7 @@ def test_validation_errors_are_exit_5_with_field_errors_on_stderr(cli: Invoke) -
         "create",
         "--name",
         "ok name",
+        *LINKS,
         "--redirect-uri",
         "not a url",
         "--allowed-origin",

@@ -39,6 +39,14 @@ def test_create_list_show_delete_through_the_real_command(live_server: Any) -> N
         "create",
         "--name",
         name,
+        "--website-url",
+        "https://ep.example.com",
+        "--terms-url",
+        "https://ep.example.com/terms",
+        "--policy-url",
+        "https://ep.example.com/privacy",
+        "--logout-redirect-uri",
+        "https://ep.example.com/bye",
         "--redirect-uri",
         "https://ep.example.com/cb",
         "--allowed-origin",
@@ -83,7 +91,8 @@ def test_signature_option_authenticates_as_a_portal_user(live_server: Any) -> No
         "tenant_url": "https://tenant1.portal.example",
         "is_admin": False,
         "is_guest": False,
-        "is_public": False,
+        # A member the portal does not make public is a guest in DocSpace.
+        "is_public": True,
         "exp": int(time.time()) + 300,
     }
     token = jwt.encode(claims, secret, algorithm="HS256")

@@ -55,7 +55,9 @@ def test_update_changes_given_fields_and_keeps_the_rest(live_server, base):
     assert updated["modified_by"] != created["created_by"]  # the admin changed it
 
 
-def test_update_null_clears_optional_links_but_not_required_fields(live_server):
+def test_update_null_keeps_every_field_and_only_the_description_clears(live_server):
+    # The links and the logo are required, as DocSpace requires them: null keeps them, as it
+    # keeps the name, and only the description may be made empty.
     with live_server.client(live_server.keys["user"]) as http:
         created = create_client(http)
         response = http.put(
@@ -63,9 +65,13 @@ def test_update_null_clears_optional_links_but_not_required_fields(live_server):
             json={"terms_url": None, "logo": None, "name": None},
         )
         assert response.status_code == 200
-        assert response.json()["terms_url"] == ""
-        assert response.json()["logo"] == ""
+        assert response.json()["terms_url"] == created["terms_url"]
+        assert response.json()["logo"] == created["logo"]
         assert response.json()["name"] == created["name"]
+        cleared = http.put(f"/api/2.0/clients/{created['client_id']}", json={"description": ""})
+        assert cleared.status_code == 200
+        assert cleared.json()["description"] == ""
+        assert cleared.json()["terms_url"] == created["terms_url"]
 
 
 @pytest.mark.parametrize(
@@ -76,6 +82,10 @@ def test_update_null_clears_optional_links_but_not_required_fields(live_server):
         ({"scopes": ["everything"]}, "scopes", "ErrorInvalidScope"),
         ({"allowed_origins": ["nope"]}, "allowed_origins", "ErrorWrongURL"),
         ({"logo": "data:text/html;base64,PGI+"}, "logo", "ErrorPattern"),
+        ({"logo": ""}, "logo", "EmptyFieldError"),
+        ({"terms_url": ""}, "terms_url", "EmptyFieldError"),
+        ({"website_url": "  "}, "website_url", "EmptyFieldError"),
+        ({"logout_redirect_uri": ""}, "logout_redirect_uri", "EmptyFieldError"),
     ],
 )
 def test_invalid_update_changes_nothing(live_server, body, field, code):

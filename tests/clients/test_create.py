@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from docspace_oauth.models import Client
 from docspace_oauth.security.hashing import keyed_hash
-from tests.factory import BASES, client_body, create_client
+from tests.factory import BASES, assert_authentication_required, client_body, create_client
 
 CLIENT_RESPONSE_FIELDS = {
     "name",
@@ -78,13 +78,11 @@ def test_guest_cannot_create_and_nothing_is_stored(live_server):
         assert body["name"] not in names
 
 
-def test_anonymous_gets_401_problem(live_server):
+def test_anonymous_gets_403_problem(live_server):
     with live_server.client() as http:
         response = http.post("/api/2.0/clients", json=client_body())
-        assert response.status_code == 401
-        problem = response.json()
-        assert problem["status"] == 401
-        assert problem["instance"] == "/api/2.0/clients"
+        assert_authentication_required(response)
+        assert response.json()["instance"] == "/api/2.0/clients"
 
 
 def test_secrets_differ_between_clients(live_server):

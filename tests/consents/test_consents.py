@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from docspace_oauth.models import Consent
 from tests.conftest import signature
-from tests.factory import create_client
+from tests.factory import assert_guest_refused, create_client
 
 
 async def _grant(db, client_id, user_id, tenant, scopes, when):
@@ -29,6 +29,36 @@ async def _grant(db, client_id, user_id, tenant, scopes, when):
         await session.commit()
 
 
+async def _consent(db, client_id, user_id):
+    async with db() as session:
+        return await session.scalar(
+            select(Consent).where(Consent.client_id == client_id, Consent.user_id == user_id)
+        )
+
+
+async def test_consent_list_shows_the_clients_public_view(live_server, db):
+    with live_server.client(live_server.keys["admin"]) as admin:
+        client = create_client(admin)
+    # An x-signature user, whose id we choose, so the consent can be seeded for it.
+    portal_user = str(uuid.uuid4())
+    await _grant(db, client["client_id"], portal_user, 1, "files:read openid", datetime.now(UTC))
+    with live_server.client() as http:
+        headers = {"x-signature": signature(portal_user, 1)}
+        listed = http.get("/api/2.0/clients/consents", headers=headers).json()
+        assert [c["registered_client_id"] for c in listed["data"]] == [client["client_id"]]
+        item = listed["data"][0]
+        assert item["scopes"] == "files:read openid"
+        assert item["client"]["name"] == client["name"]
+        assert "client_secret" not in item["client"]
+        # A plain user may not read an admin's client, but may revoke its own consent to it.
+        assert (
+            http.get(f"/api/2.0/clients/{client['client_id']}", headers=headers).status_code == 404
+        )
+        revoked = http.delete(f"/api/2.0/clients/{client['client_id']}/revoke", headers=headers)
+        assert revoked.status_code == 200
+        assert http.get("/api/2.0/clients/consents", headers=headers).json()["data"] == []
+
+
 async def test_guest_revokes_own_consent_to_an_admins_client(live_server, db):
     with live_server.client(live_server.keys["admin"]) as admin:
         client = create_client(admin)
@@ -39,26 +69,15 @@ async def test_guest_revokes_own_consent_to_an_admins_client(live_server, db):
     await _grant(db, client["client_id"], portal_guest, 1, "files:read openid", now)
     with live_server.client() as http:
         headers = {"x-signature": token}
-        listed = http.get("/api/2.0/clients/consents", headers=headers).json()
-        assert [c["registered_client_id"] for c in listed["data"]] == [client["client_id"]]
-        item = listed["data"][0]
-        assert item["scopes"] == "files:read openid"
-        assert item["client"]["name"] == client["name"]
-        assert "client_secret" not in item["client"]
-        # A guest may not read the client, but may revoke its own consent to it.
-        assert (
-            http.get(f"/api/2.0/clients/{client['client_id']}", headers=headers).status_code == 404
-        )
+        # A guest may neither list its consents nor read the client (DocSpace refuses guests
+        # every route but these two), but may revoke its own consent to it.
+        assert_guest_refused(http.get("/api/2.0/clients/consents", headers=headers))
+        assert_guest_refused(http.get(f"/api/2.0/clients/{client['client_id']}", headers=headers))
         revoked = http.delete(f"/api/2.0/clients/{client['client_id']}/revoke", headers=headers)
         assert revoked.status_code == 200
-        assert http.get("/api/2.0/clients/consents", headers=headers).json()["data"] == []
-    async with db() as session:
-        row = await session.scalar(
-            select(Consent).where(
-                Consent.client_id == client["client_id"], Consent.user_id == portal_guest
-            )
-        )
-        assert row is not None and row.revoked and row.generation == 1 and row.scopes == ""
+        assert revoked.json() == {"client_id": client["client_id"]}
+    row = await _consent(db, client["client_id"], portal_guest)
+    assert row is not None and row.revoked and row.generation == 1 and row.scopes == ""
     # The client itself is untouched.
     with live_server.client(live_server.keys["admin"]) as admin:
         assert admin.get(f"/api/2.0/clients/{client['client_id']}").json()["enabled"] is True
@@ -83,13 +102,29 @@ async def test_revoke_touches_only_the_callers_consent(live_server, db):
         assert len(bobs.json()["data"]) == 1
 
 
-def test_revoke_of_unknown_or_foreign_client_is_404(live_server):
+async def test_revoke_of_unknown_foreign_or_malformed_client_is_200_and_changes_nothing(
+    live_server, db
+):
+    # As DocSpace does, revoking does not look the client up, so the answer says nothing about
+    # whether it exists; and it only ever touches the caller's own consent in its own tenant.
     with live_server.client(live_server.keys["other_admin"]) as other:
         foreign = create_client(other)
-    with live_server.client(live_server.keys["user"]) as http:
-        assert http.delete(f"/api/2.0/clients/{uuid.uuid4()}/revoke").status_code == 404
-        assert http.delete(f"/api/2.0/clients/{foreign['client_id']}/revoke").status_code == 404
-        assert http.delete("/api/2.0/clients/bogus/revoke").status_code == 404
+    portal_user = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    # The same user id in tenant 2 is someone else, whose consent must survive.
+    await _grant(db, foreign["client_id"], portal_user, 2, "openid", now)
+    unknown = str(uuid.uuid4())
+    with live_server.client() as http:
+        headers = {"x-signature": signature(portal_user, 1)}
+        for client_id in (unknown, foreign["client_id"], "bogus"):
+            response = http.delete(f"/api/2.0/clients/{client_id}/revoke", headers=headers)
+            assert response.status_code == 200, (client_id, response.text)
+            assert response.json() == {"client_id": client_id}
+    row = await _consent(db, foreign["client_id"], portal_user)
+    assert row is not None and not row.revoked and row.generation == 0 and row.scopes == "openid"
+    assert await _consent(db, unknown, portal_user) is None
+    with live_server.client(live_server.keys["other_admin"]) as other:
+        assert other.get(f"/api/2.0/clients/{foreign['client_id']}").json()["enabled"] is True
 
 
 async def test_consent_pages_are_exact_on_shared_modification_times(live_server, db):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

@@ -40,10 +40,11 @@ def _form(**fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": f"Form app {secrets.token_hex(3)}",
         "description": "",
-        "website_url": "",
-        "terms_url": "",
-        "policy_url": "",
-        "logout_redirect_uri": "",
+        # Required, as DocSpace requires them (and a logo: see LOGO_DATA).
+        "website_url": "https://app.example.com",
+        "terms_url": "https://app.example.com/terms",
+        "policy_url": "https://app.example.com/privacy",
+        "logout_redirect_uri": "https://app.example.com/logout",
         "redirect_uris": "https://app.example.com/callback",
         "allowed_origins": "https://app.example.com",
         "scopes": ["files:read"],
@@ -51,6 +52,10 @@ def _form(**fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return body
+
+
+# A logo as an earlier attempt of the form carries it over (the hidden `logo_data` field).
+LOGO_DATA = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
 
 
 def _post(
@@ -88,11 +93,12 @@ def test_validation_errors_match_the_apis_problem_details(
         "scopes": [],
         "grant_types": [],
     }
-    page = _post(developer, live_server, "/console/clients/new", _form(**bad))
+    form = _form(**bad)  # no logo chosen: that is a missing field too
+    page = _post(developer, live_server, "/console/clients/new", form)
     assert page.status_code == 400
     shown = _field_errors(page.text)
     body = {
-        **bad,
+        **form,
         "redirect_uris": bad["redirect_uris"].split("\n"),
         "allowed_origins": [bad["allowed_origins"]],
         "allow_pkce": False,
@@ -101,16 +107,17 @@ def test_validation_errors_match_the_apis_problem_details(
     with live_server.client(people.developer.api_key) as api:
         problem = api.post("/api/2.0/clients", json=body).json()
     assert shown == {e["field"] for e in problem["errors"]}
+    assert "logo" in shown
     for error in problem["errors"]:
         if error["code"] != "EmptyFieldError":
             assert error["message"][1:] in page.text, error
-    assert "Line 2: Redirect URI must not contain a fragment." in page.text
     # What was typed is shown back.
     assert "https://app.example.com/with/path" in page.text
     assert 'aria-describedby="website_url-error website_url-hint"' in page.text
+    assert "Line 2: Redirect URI must not contain a fragment." in page.text
 
 
-def test_logo_upload_uses_the_same_validator(
+def test_an_oversized_logo_upload_is_refused_with_the_limit(
     live_server: LiveServer, people: People, developer: httpx.Client
 ) -> None:
     too_big = b"\x89PNG\r\n\x1a\n" + b"\0" * 256_000
@@ -125,6 +132,11 @@ def test_logo_upload_uses_the_same_validator(
     assert '<p class="field-error" id="logo-error"><span>Logo is larger than 256000 bytes.' in (
         refused.text
     )
+
+
+def test_logo_upload_uses_the_same_validator(
+    live_server: LiveServer, people: People, developer: httpx.Client
+) -> None:
     not_an_image = _post(
         developer,
         live_server,
@@ -172,13 +184,18 @@ def test_logo_upload_uses_the_same_validator(
         files={"logo": ("logo.svg", LOGO_SVG, "application/octet-stream")},
     )
     assert replaced.status_code == 303
-    assert stored_logo().startswith("data:image/svg+xml;base64,")
-    # "Remove" clears it.
+    svg = stored_logo()
+    assert svg.startswith("data:image/svg+xml;base64,")
+    # A client always has a logo, as DocSpace requires: the edit form offers no "remove", and
+    # a "remove_logo" field posted anyway changes nothing.
+    form_page = developer.get(edit)
+    assert form_page.status_code == 200
+    assert "remove_logo" not in form_page.text
     assert (
         _post(developer, live_server, edit, _form(name="Logo app", remove_logo="on")).status_code
         == 303
     )
-    assert stored_logo() == ""
+    assert stored_logo() == svg
 
 
 def test_search_and_paging(
@@ -212,7 +229,7 @@ def test_guests_are_refused_by_the_service(live_server: LiveServer, people: Peop
     listed = guest.get("/console/clients")
     assert "Guests cannot register apps" in listed.text
     assert "New app</a>" not in listed.text
-    refused = _post(guest, live_server, "/console/clients/new", _form())
+    refused = _post(guest, live_server, "/console/clients/new", _form(logo_data=LOGO_DATA))
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
     assert "Guests cannot register OAuth clients." in refused.text  # the service's words

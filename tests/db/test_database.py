@@ -126,11 +126,17 @@ async def test_a_taken_key_is_a_conflict(database: Database) -> None:
 
 async def test_a_transaction_that_raises_writes_nothing(database: Database) -> None:
     values = _values()
-    with pytest.raises(RuntimeError):
+    seen_inside: list[bool] = []
+
+    async def fails() -> None:
         async with database.transaction() as tx:
             await tx.run(ADD, **values)
-            assert await tx.one(GET, client_id=values["client_id"]) is not None  # its own write
+            seen_inside.append(await tx.one(GET, client_id=values["client_id"]) is not None)
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fails()
+    assert seen_inside == [True]  # a transaction reads its own writes
     assert await database.reader.one(GET, client_id=values["client_id"]) is None
 
 
@@ -162,21 +168,29 @@ async def test_work_begins_on_first_write_and_commits(database: Database) -> Non
 
 async def test_work_rolls_back_on_error_but_writes_what_it_deferred(database: Database) -> None:
     doomed, recorded = _values(), _values()
-    with pytest.raises(ValueError, match="refused"):
+
+    async def refused() -> None:
         async with Work(database) as work:
             await (await work.write()).run(ADD, **doomed)
             work.defer(ADD, **recorded)
             raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        await refused()
     assert await database.reader.one(GET, client_id=doomed["client_id"]) is None
     assert await database.reader.one(GET, client_id=recorded["client_id"]) is not None
 
 
 async def test_an_error_that_must_persist_commits_first(database: Database) -> None:
     spent = _values()
-    with pytest.raises(_MustPersist):
+
+    async def replayed() -> None:
         async with Work(database) as work:
             await (await work.write()).run(ADD, **spent)
             raise _MustPersist("the code was already used")
+
+    with pytest.raises(_MustPersist):
+        await replayed()
     assert await database.reader.one(GET, client_id=spent["client_id"]) is not None
 
 

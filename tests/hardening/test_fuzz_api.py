@@ -224,7 +224,8 @@ def test_fuzz_every_operation(live_server, fuzz_keys, area):
 
 def test_openapi_states_credentials_and_problem_statuses(live_server):
     """What the fuzzer holds the server to: no FastAPI 422 (validation failures are 400
-    problem details), and every operation that takes credentials says so, with its 401."""
+    problem details), and every operation that takes credentials says so, with the 403 that
+    DocSpace answers for missing or wrong credentials (never RFC 6750's 401 there)."""
     spec = httpx.get(f"{live_server.url}/openapi.json").json()
     assert {"asc_auth_key", "x_signature"} <= set(spec["components"]["securitySchemes"])
     assert "HTTPValidationError" not in spec["components"]["schemas"]
@@ -234,10 +235,11 @@ def test_openapi_states_credentials_and_problem_statuses(live_server):
             assert "422" not in operation["responses"], where
             if path.startswith("/api/"):
                 assert "security" in operation, where
-                assert "401" in operation["responses"], where
+                assert "403" in operation["responses"], where
+                assert "401" not in operation["responses"], where
                 if "/clients" in path:
                     assert "429" in operation["responses"], where
-                problem = operation["responses"]["401"]["content"]["application/problem+json"]
+                problem = operation["responses"]["403"]["content"]["application/problem+json"]
                 assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}, where
     public = spec["paths"]["/api/2.0/clients/{client_id}/public/info"]["get"]
     assert {} in public["security"]  # anonymous is fine there

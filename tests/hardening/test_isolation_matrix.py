@@ -2,11 +2,13 @@
 a caller turned away changed nothing.
 
 Each cell is a request by one caller to one route, aimed at a client that the tenant's plain
-user created (and that the user and a portal user have consented to). A denied cell answers
-what the contract says (401 for credentials, 404 where existence must not leak, 403 where
-the contract names the role), and the tenant's client and consent rows are the same after
-it as before, column for column. An allowed cell answers its 2xx, and changes the tenant only
-where the route exists to change it.
+user created (and that the user and a portal user have consented to). The expectations are
+the contract's role table (docspace-wire-contract.md, "Callers and roles"). A denied cell
+answers what the contract says (403 for missing or wrong credentials, with the
+authentication-required problem type; 404 where existence must not leak; 403 where the
+contract refuses the role, guests first of all), and the tenant's client and consent rows are
+the same after it as before, column for column. An allowed cell answers its 2xx, and changes
+the tenant only where the route exists to change it.
 
 New management routes join by adding rows to ROUTES; the test fails when the OpenAPI
 document lists a management operation the table does not cover. The authorization server's
@@ -29,7 +31,7 @@ from sqlalchemy import delete
 
 from docspace_oauth.models import Client, Consent
 from tests.conftest import signature
-from tests.factory import BASES, client_body
+from tests.factory import AUTHENTICATION_REQUIRED, BASES, client_body
 from tests.hardening.conftest import MATRIX_TENANT, OTHER_TENANT, async_http, snapshot
 
 TENANT_MEMBERS = ("owner", "admin", "user", "user2", "guest")
@@ -41,7 +43,8 @@ BAD_CREDENTIALS = (
     "expired_key",
     "unknown_key",
 )
-CALLERS = (*TENANT_MEMBERS, *OTHERS, "anonymous", *BAD_CREDENTIALS)
+UNAUTHENTICATED = ("anonymous", *BAD_CREDENTIALS)
+CALLERS = (*TENANT_MEMBERS, *OTHERS, *UNAUTHENTICATED)
 
 
 def _everyone(status: int) -> dict[str, int]:
@@ -49,24 +52,27 @@ def _everyone(status: int) -> dict[str, int]:
 
 
 def _authenticated(expect: Mapping[str, int]) -> dict[str, int]:
-    """Anonymous and every bad credential: 401, whatever the route."""
-    return {**expect, "anonymous": 401, **{name: 401 for name in BAD_CREDENTIALS}}
+    """Anonymous and every bad credential: 403 (DocSpace's answer), whatever the route."""
+    return {**expect, **{name: 403 for name in UNAUTHENTICATED}}
 
 
-# The managers of the target client: its creator and the tenant's admins.
+def _members(status: int) -> dict[str, int]:
+    """Users and admins of either tenant answer `status`; a guest is refused (403) first."""
+    return {**_everyone(status), "guest": 403}
+
+
+# The managers of the target client: its creator and the tenant's admins. Another user, and
+# anyone of another tenant, get a 404; a guest is refused by its role before any lookup.
 MANAGE = _authenticated(
     {
         "owner": 200,
         "admin": 200,
         "user": 200,
         "user2": 404,
-        "guest": 404,
+        "guest": 403,
         "other_admin": 404,
         "other_user": 404,
     }
-)
-MEMBERS_READ = _authenticated(
-    {**{name: 200 for name in TENANT_MEMBERS}, "other_admin": 404, "other_user": 404}
 )
 
 
@@ -120,18 +126,18 @@ def _client_routes(base: str) -> list[Route]:
             "create",
             "POST",
             base,
-            _authenticated({**_everyone(201), "guest": 403}),
+            _authenticated(_members(201)),
             body=client_body,
             changes=members,
         ),
-        Route("list", "GET", base, _authenticated(_everyone(200))),
-        Route("list_info", "GET", f"{base}/info", _authenticated(_everyone(200))),
-        Route("consents", "GET", f"{base}/consents", _authenticated(_everyone(200))),
+        Route("list", "GET", base, _authenticated(_members(200))),
+        Route("list_info", "GET", f"{base}/info", _authenticated(_members(200))),
+        Route("consents", "GET", f"{base}/consents", _authenticated(_members(200))),
         Route(
             "delete_own",
             "DELETE",
             base,
-            _authenticated(_everyone(200)),
+            _authenticated(_members(200)),
             changes={"user": _client_gone},
         ),
         Route(
@@ -182,18 +188,21 @@ def _client_routes(base: str) -> list[Route]:
             MANAGE,
             changes={name: _client_gone for name in ("owner", "admin", "user")},
         ),
+        # Revoking does not look the client up: 200 for everyone, guests and other tenants
+        # included, and only the caller's own consent in its own tenant moves.
         Route(
             "revoke",
             "DELETE",
             f"{base}/{{id}}/revoke",
-            MEMBERS_READ,
+            _authenticated(_everyone(200)),
             changes={"user": _own_consent_revoked},
         ),
-        Route("info", "GET", f"{base}/{{id}}/info", MEMBERS_READ),
+        Route("info", "GET", f"{base}/{{id}}/info", MANAGE),
         Route(
             "public_info",
             "GET",
             f"{base}/{{id}}/public/info",
+            # Bad credentials are refused even where none are needed; none at all is fine.
             {**_authenticated(_everyone(200)), "anonymous": 200},
         ),
     ]
@@ -332,6 +341,10 @@ async def test_route_against_every_caller(live_server, db, cast, world, route):
                 assert response.status_code == expected, (response.status_code, response.text)
                 if response.status_code >= 400:
                     assert response.headers["content-type"].startswith("application/problem+json")
+                    if response.status_code == 403:
+                        # Refused for its credentials, or for its role: the type tells which.
+                        refused_credentials = response.json()["type"] == AUTHENTICATION_REQUIRED
+                        assert refused_credentials == (name in UNAUTHENTICATED), response.text
                     _unchanged(before, after, {})  # denied: nothing moved
                 else:
                     check = route.changes.get(name, _unchanged)

@@ -22,7 +22,7 @@ from docspace_oauth.api.dependencies import CursorInstant
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import Client, Consent
 from tests.conftest import signature
-from tests.factory import BASES
+from tests.factory import BASES, LOGO
 
 _instant = TypeAdapter(CursorInstant)
 _any_datetime = TypeAdapter(datetime)
@@ -134,11 +134,12 @@ async def _insert(db, tenant, people, rows) -> None:
                     tenant_id=tenant,
                     name=f"Paged {client_id[:8]}",
                     description="",
-                    logo="",
-                    website_url="",
-                    terms_url="",
-                    policy_url="",
-                    logout_redirect_uri="",
+                    # Required, as DocSpace requires them: rows as the API would store them.
+                    logo=LOGO,
+                    website_url="https://paged.example.com",
+                    terms_url="https://paged.example.com/terms",
+                    policy_url="https://paged.example.com/privacy",
+                    logout_redirect_uri="https://paged.example.com/logout",
                     redirect_uris=["https://paged.example.com/cb"],
                     allowed_origins=["https://paged.example.com"],
                     scopes=["openid"],
@@ -244,7 +245,8 @@ async def test_consent_pages_neither_skip_nor_repeat(live_server, db, rows, limi
                 )
             )
         await session.commit()
-    headers = {"x-signature": signature(portal_user, tenant, is_guest=True)}
+    # A plain portal user: DocSpace refuses guests the consent list (403).
+    headers = {"x-signature": signature(portal_user, tenant)}
     async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
         walked, params = [], {"limit": limit}
         for _ in range(100):

@@ -58,13 +58,27 @@ anything = st.one_of(
 )
 
 
+# The field each validator stands for, so that a failure is named as the API names it.
+_FIELD_OF = {
+    validation.http_url: "website_url",
+    validation.redirect_uri: "redirect_uris",
+    validation.origin: "allowed_origins",
+    validation.logo: "logo",
+}
+
+
 def _code(validator, value: str) -> str | None:
-    """None if accepted; the failure's code otherwise. Any other exception escapes."""
+    """None if accepted; the failure's contract code otherwise. Any other exception escapes."""
     try:
         validator(value)
     except PydanticCustomError as exc:
-        return exc.type
+        return validation.contract_error(_FIELD_OF[validator], exc).code
     return None
+
+
+def _blank_codes(value: str) -> set[str]:
+    # The links and the logo are required, as DocSpace requires them: blank is a missing value.
+    return {EMPTY_FIELD} if value.strip() == "" else set()
 
 
 @PROPERTIES
@@ -85,7 +99,8 @@ def test_origins_are_accepted_without_a_trailing_slash(origin, slash):
 @PROPERTIES
 @given(anything)
 def test_url_validators_are_total(value):
-    for validator in (validation.http_url, validation.redirect_uri, validation.origin):
+    assert _code(validation.http_url, value) in {None, WRONG_URL, *_blank_codes(value)}
+    for validator in (validation.redirect_uri, validation.origin):
         assert _code(validator, value) in {None, WRONG_URL}
 
 
@@ -161,7 +176,7 @@ def test_other_media_types_are_refused(kind, payload):
 @given(mime, st.text(max_size=64))
 def test_logo_validator_is_total(kind, payload):
     assert _code(validation.logo, f"data:image/{kind};base64,{payload}") in {None, PATTERN}
-    assert _code(validation.logo, payload) in {None, PATTERN}
+    assert _code(validation.logo, payload) in {None, PATTERN, *_blank_codes(payload)}
 
 
 @PROPERTIES
@@ -188,6 +203,11 @@ def test_logo_size_limit(size, accepted):
 SCOPE_NAMES = [s.name for s in CATALOGUE]
 REQUIRED = {
     "name": "An app",
+    "logo": "data:image/png;base64," + base64.b64encode(b"\x89PNG").decode(),
+    "website_url": "https://app.example.com",
+    "terms_url": "https://app.example.com/terms",
+    "policy_url": "https://app.example.com/privacy",
+    "logout_redirect_uri": "https://app.example.com/logout",
     "redirect_uris": ["https://app.example.com/cb"],
     "allowed_origins": ["https://app.example.com"],
 }

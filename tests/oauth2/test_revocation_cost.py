@@ -25,6 +25,7 @@ from docspace_oauth.consents import service as consents
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.models import Client, Consent, RefreshToken, Role, TokenFamily
 from tests.conftest import LiveServer
+from tests.factory import LOGO
 
 TOKEN_TABLES = re.compile(
     r"\b(token_families|refresh_tokens|authorization_codes|revoked_access_tokens|"
@@ -56,13 +57,14 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], owner: Caller, token
                 tenant_id=owner.tenant_id,
                 name="Bulk",
                 description="",
-                logo="",
-                website_url="",
-                terms_url="",
-                policy_url="",
-                logout_redirect_uri="",
+                # Every field DocSpace requires, as the API would store them.
+                logo=LOGO,
+                website_url="https://app.example.com",
+                terms_url="https://app.example.com/terms",
+                policy_url="https://app.example.com/privacy",
+                logout_redirect_uri="https://app.example.com/logout",
                 redirect_uris=["https://app.example.com/cb"],
-                allowed_origins=[],
+                allowed_origins=["https://app.example.com"],
                 scopes=["files:read"],
                 grant_types=["authorization_code", "refresh_token"],
                 allow_pkce=False,

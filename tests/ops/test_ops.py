@@ -10,6 +10,7 @@ import secrets
 import httpx
 
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin, start_server
+from tests.factory import client_body
 
 
 def test_health_and_ready(live_server):
@@ -66,12 +67,12 @@ def test_logs_are_json_with_request_ids_and_no_secrets(tmp_path):
         with httpx.Client(base_url=server.url, headers={"Authorization": key}) as http:
             created = http.post(
                 "/api/2.0/clients",
-                json={
-                    "name": "Logged app",
-                    "scopes": ["openid"],
-                    "redirect_uris": ["https://logged.example.com/cb"],
-                    "allowed_origins": ["https://logged.example.com"],
-                },
+                json=client_body(
+                    name="Logged app",
+                    scopes=["openid"],
+                    redirect_uris=["https://logged.example.com/cb"],
+                    allowed_origins=["https://logged.example.com"],
+                ),
                 headers={"x-request-id": "create-1"},
             )
             secret = created.json()["client_secret"]

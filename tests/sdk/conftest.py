@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import pytest
 
 from docspace_oauth.sdk import Client, CreateClientRequest
+from tests.factory import LOGO
 
 
 class LiveServer(Protocol):
@@ -52,6 +53,10 @@ def make_request() -> MakeRequest:
             "redirect_uris": ["https://app.example.com/callback"],
             "allowed_origins": ["https://app.example.com"],
             "website_url": "https://app.example.com",
+            "terms_url": "https://app.example.com/terms",
+            "policy_url": "https://app.example.com/privacy",
+            "logout_redirect_uri": "https://app.example.com/logout",
+            "logo": LOGO,
         }
         fields.update(overrides)
         return CreateClientRequest(**fields)

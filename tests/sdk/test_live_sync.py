@@ -21,6 +21,7 @@ from docspace_oauth.sdk import (
     ValidationError,
 )
 
+AUTHENTICATION_REQUIRED = "urn:docspace-oauth:problem:authentication-required"
 LiveServer = Any  # the lead's fixture: .url, .owner_key, .create_user(email, role, tenant)
 NewKey = Callable[..., str]
 MakeRequest = Callable[..., CreateClientRequest]
@@ -219,12 +220,16 @@ def test_empty_required_field_is_reported(owner: Client, make_request: MakeReque
 
 
 def test_missing_or_wrong_credentials_are_authentication_errors(live_server: LiveServer) -> None:
+    # The DocSpace API answers missing credentials 403; the problem type says which 403 it is.
     with Client(live_server.url) as anonymous, pytest.raises(AuthenticationError) as info:
         list(anonymous.get_clients())
-    assert info.value.status == 401
-    wrong = Client(live_server.url, api_key="wrong-key")
-    with wrong, pytest.raises(AuthenticationError):
-        wrong.get_client(str(uuid.uuid4()))
+    assert info.value.status == 403
+    assert info.value.problem.type == AUTHENTICATION_REQUIRED
+    # A key of ours that is wrong, and a value that is no key of ours (so none at all).
+    for key in ("dso_wrong-key", "wrong-key"):
+        wrong = Client(live_server.url, api_key=key)
+        with wrong, pytest.raises(AuthenticationError):
+            wrong.get_client(str(uuid.uuid4()))
 
 
 def test_bearer_prefix_is_accepted(live_server: LiveServer) -> None:
@@ -247,10 +252,14 @@ def test_users_see_only_their_own_clients(
     assert owner.get_client(mine.client_id).name == mine.name
 
 
-def test_guest_lists_are_empty(live_server: LiveServer, new_key: NewKey, owner: Client) -> None:
+def test_guests_are_refused_lists(live_server: LiveServer, new_key: NewKey, owner: Client) -> None:
     with Client(live_server.url, api_key=new_key("guest")) as guest:
-        assert list(guest.get_clients()) == []
-        assert list(guest.get_consents()) == []
+        with pytest.raises(PermissionDeniedError) as info:
+            list(guest.get_clients())
+        assert info.value.status == 403
+        with pytest.raises(PermissionDeniedError) as info:
+            list(guest.get_consents())
+        assert info.value.status == 403
 
 
 def test_delete_user_clients_deletes_only_the_callers(

@@ -60,6 +60,24 @@ def test_status_maps_to_error_type(status: int, error_type: type[APIError]) -> N
     assert info.value.problem.detail == "why"
 
 
+def test_a_403_for_missing_credentials_is_an_authentication_error() -> None:
+    # The DocSpace API answers missing or wrong credentials 403; the problem type says so.
+    problem = {
+        "type": "urn:docspace-oauth:problem:authentication-required",
+        "title": "Authentication required",
+        "status": 403,
+        "detail": "Send an API key",
+    }
+    response = httpx.Response(
+        403, json=problem, headers={"Content-Type": "application/problem+json"}
+    )
+    with answer(response) as api, pytest.raises(AuthenticationError) as info:
+        api.get_client("c1")
+    assert type(info.value) is AuthenticationError
+    assert info.value.status == 403
+    assert info.value.problem.title == "Authentication required"
+
+
 def test_validation_problem_exposes_field_errors() -> None:
     body = {
         "type": "https://docspace-oauth/problems/validation",

@@ -17,6 +17,7 @@ from docspace_oauth.sdk import (
     ServerError,
     TransportError,
 )
+from tests.factory import LOGO
 
 BASE = "https://portal.example.com"
 SCOPES = [{"name": "files:read", "group": "files", "type": "read"}]
@@ -153,6 +154,11 @@ def test_post_is_retried_with_the_same_body() -> None:
                 "scopes": ["openid"],
                 "redirect_uris": ["https://a.example/cb"],
                 "allowed_origins": ["https://a.example"],
+                "logo": LOGO,
+                "website_url": "https://a.example",
+                "terms_url": "https://a.example/terms",
+                "policy_url": "https://a.example/privacy",
+                "logout_redirect_uri": "https://a.example/logout",
             }
         )
     assert client.client_secret == "s" * 40

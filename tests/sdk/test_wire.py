@@ -18,6 +18,7 @@ from docspace_oauth.sdk import (
     UnexpectedResponseError,
     UpdateClientRequest,
 )
+from tests.factory import LOGO
 
 BASE = "https://portal.example.com"
 
@@ -116,6 +117,11 @@ def test_create_omits_unset_optional_fields_and_extensions() -> None:
                 scopes=["openid"],
                 redirect_uris=["https://a.example/cb"],
                 allowed_origins=["https://a.example"],
+                logo=LOGO,
+                website_url="https://a.example",
+                terms_url="https://a.example/terms",
+                policy_url="https://a.example/privacy",
+                logout_redirect_uri="https://a.example/logout",
                 allow_pkce=True,
             )
         )
@@ -126,6 +132,11 @@ def test_create_omits_unset_optional_fields_and_extensions() -> None:
         "scopes": ["openid"],
         "redirect_uris": ["https://a.example/cb"],
         "allowed_origins": ["https://a.example"],
+        "logo": LOGO,
+        "website_url": "https://a.example",
+        "terms_url": "https://a.example/terms",
+        "policy_url": "https://a.example/privacy",
+        "logout_redirect_uri": "https://a.example/logout",
         "allow_pkce": True,
     }
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 
 from tests.conftest import API_KEY_LINE, run_cli, server_env, start_server
+from tests.factory import client_body
 
 
 def test_first_start_creates_an_owner_and_prints_its_key_once(tmp_path):
@@ -18,12 +19,12 @@ def test_first_start_creates_an_owner_and_prints_its_key_once(tmp_path):
         with httpx.Client(base_url=server.url, headers={"Authorization": keys[0]}) as http:
             response = http.post(
                 "/api/2.0/clients",
-                json={
-                    "name": "First app",
-                    "scopes": ["openid"],
-                    "redirect_uris": ["https://first.example.com/cb"],
-                    "allowed_origins": ["https://first.example.com"],
-                },
+                json=client_body(
+                    name="First app",
+                    scopes=["openid"],
+                    redirect_uris=["https://first.example.com/cb"],
+                    allowed_origins=["https://first.example.com"],
+                ),
             )
             assert response.status_code == 201
             assert response.json()["tenant"] == 1
@@ -45,12 +46,12 @@ def test_users_create_prints_the_key_last_and_creates_the_tenant(live_server):
     with live_server.client(key) as http:
         response = http.post(
             "/api/2.0/clients",
-            json={
-                "name": "Tenant 77 app",
-                "scopes": ["openid"],
-                "redirect_uris": ["https://t77.example.com/cb"],
-                "allowed_origins": ["https://t77.example.com"],
-            },
+            json=client_body(
+                name="Tenant 77 app",
+                scopes=["openid"],
+                redirect_uris=["https://t77.example.com/cb"],
+                allowed_origins=["https://t77.example.com"],
+            ),
         )
         assert response.json()["tenant"] == 77
         assert http.delete("/api/2.0/clients/tenant").status_code == 200  # an admin

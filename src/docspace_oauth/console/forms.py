@@ -155,7 +155,11 @@ def _message(problem: FieldError, loc: Sequence[Any]) -> str:
         if problem.field in LINE_FIELDS:
             return "Give at least one, one per line."
         return "This field is required."
+    # Our precise reason first where there is one ("must not contain a fragment"), then
+    # DocSpace's words for the failure, as the API's problem details give both.
     text = _sentence(problem.message)
+    if problem.reason:
+        text = f"{_sentence(problem.reason)} {text}"
     index = next((part for part in loc if isinstance(part, int)), None)
     if problem.field in LINE_FIELDS and index is not None:
         text = f"Line {index + 1}: {text}"
