@@ -6,6 +6,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -120,6 +121,35 @@ def test_update_changes_the_given_fields(owner: Client, make_request: MakeReques
     assert again.tenant == created.tenant
 
 
+def test_update_reaches_the_urls_and_grant_types(owner: Client, make_request: MakeRequest) -> None:
+    created = owner.create_client(make_request(allow_pkce=True))
+    assert created.allow_pkce is True
+    assert created.grant_types == ["authorization_code", "refresh_token"]
+
+    owner.update_client(
+        created.client_id,
+        UpdateClientRequest(
+            website_url="https://new.example.com",
+            terms_url="https://new.example.com/terms",
+            policy_url="https://new.example.com/privacy",
+            logout_redirect_uri="https://new.example.com/bye",
+            grant_types=["authorization_code", "refresh_token", "client_credentials"],
+            allow_pkce=False,
+        ),
+    )
+    again = owner.get_client(created.client_id)
+    assert again.website_url == "https://new.example.com"
+    assert again.terms_url == "https://new.example.com/terms"
+    assert again.policy_url == "https://new.example.com/privacy"
+    assert again.logout_redirect_uris == ["https://new.example.com/bye"]
+    assert again.grant_types == ["authorization_code", "refresh_token", "client_credentials"]
+    assert again.allow_pkce is False
+    assert again.authentication_methods == ["client_secret_post"]
+    # Fields left out kept their value.
+    assert again.name == created.name
+    assert again.redirect_uris == created.redirect_uris
+
+
 def test_change_activation(owner: Client, make_request: MakeRequest) -> None:
     created = owner.create_client(make_request())
 
@@ -136,6 +166,11 @@ def test_regenerate_twice_gives_different_secrets(owner: Client, make_request: M
     second = owner.regenerate_secret(created.client_id, grace_period=60)
     assert len({created.client_secret, first.client_secret, second.client_secret}) == 3
     assert len(second.client_secret) >= 36
+    # Without a grace period the old secret dies at once; with one, the answer says until when.
+    assert first.previous_secret_expires_at is None
+    assert second.previous_secret_expires_at is not None
+    left = second.previous_secret_expires_at - datetime.now(UTC)
+    assert 0 < left.total_seconds() <= 60
     # Regenerating does not make reads start showing the secret.
     assert owner.get_client(created.client_id).client_secret is None
 

@@ -11,9 +11,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 __all__ = [
+    "AuditEvent",
     "ClientInfoResponse",
     "ClientResponse",
     "ClientSecretResponse",
@@ -70,6 +78,12 @@ class ClientResponse(ClientInfoResponse):
 
     ``client_secret`` is set only in the answer to ``create_client``: this
     server shows a secret once (a real DocSpace also returns it on reads).
+
+    ``allow_pkce`` is whether the client may authenticate with PKCE alone.
+    This server sends it; a DocSpace portal does not, and then it is read,
+    as it always was, from ``"none"`` in ``authentication_methods``.
+    ``grant_types`` is this server's extension: None when the server does
+    not say (DocSpace's clients use authorization_code and refresh_token).
     """
 
     tenant: int | None = None
@@ -78,15 +92,26 @@ class ClientResponse(ClientInfoResponse):
     redirect_uris: StrList = Field(default_factory=list)
     allowed_origins: StrList = Field(default_factory=list)
     logout_redirect_uris: StrList = Field(default_factory=list)
+    allow_pkce: bool = False
+    grant_types: list[str] | None = None
 
-    @property
-    def allow_pkce(self) -> bool:
-        """Whether the client may authenticate with PKCE alone ("none")."""
-        return "none" in self.authentication_methods
+    @model_validator(mode="before")
+    @classmethod
+    def _pkce_from_authentication_methods(cls, data: Any) -> Any:
+        # Before allow_pkce was a field it was a property derived from
+        # authentication_methods; a server that does not send it (DocSpace) still gets that.
+        if isinstance(data, dict) and data.get("allow_pkce") is None:
+            methods = data.get("authentication_methods")
+            return {**data, "allow_pkce": isinstance(methods, list) and "none" in methods}
+        return data
 
 
 class ClientSecretResponse(_Response):
+    """A new secret; ``previous_secret_expires_at`` (this server's extension) says
+    until when the replaced one still works, or is None if it died at once."""
+
     client_secret: str
+    previous_secret_expires_at: AwareDatetime | None = None
 
 
 class ScopeResponse(_Response):
@@ -152,14 +177,19 @@ class CreateClientRequest(_Request):
 
 
 class UpdateClientRequest(_Request):
-    """Body of ``update_client``; fields left None are not sent."""
+    """Body of ``update_client``; fields left None are not sent, and keep their value."""
 
     name: str | None = None
     description: str | None = None
     logo: str | None = None
+    scopes: list[str] | None = None
     allow_pkce: bool | None = None
     is_public: bool | None = None
-    allowed_origins: list[str] | None = None
+    website_url: str | None = None
+    terms_url: str | None = None
+    policy_url: str | None = None
+    logout_redirect_uri: str | None = None
     redirect_uris: list[str] | None = None
-    scopes: list[str] | None = None
+    allowed_origins: list[str] | None = None
+    # This server's extension; omitted when None so DocSpace never sees it.
     grant_types: list[str] | None = None
