@@ -1,4 +1,25 @@
-"""The asynchronous client; mirrors :mod:`._client` method for method."""
+"""The asynchronous client, and the one source of the synchronous client.
+
+The SDK's two clients share one core. Everything that is not I/O is written
+once, in sans-IO modules that both clients call as they are: routes,
+credentials, request bodies and response parsing in :mod:`._core`, keyset
+paging in :mod:`._pages`, when and how long to wait in :mod:`._retry`, error
+mapping in :mod:`._errors`. What is left is the I/O shell, the public methods
+and the send-and-retry loop, and between sync and async it differs only by
+``async`` and ``await``. That shell is written once, here: ``sdk/unasync.py``
+writes :mod:`._client` from this file (as httpcore does with unasync), and
+``tests/sdk/test_unasync.py`` fails while the committed ``_client.py`` differs
+from what the script writes. Edit this file, then run ``python sdk/unasync.py``.
+
+Why generate, rather than share the methods as sans-IO generators driven by a
+sync and an async runner: each client would still have to declare every
+public method with its signature and docstring (one set returning values, the
+other awaitables), so that hand-written pair would remain; generated, every
+method, docstring and the retry loop exist once, and both clients stay plain
+code that reads, type-checks and debugs as what it is. Why async is the
+source: making async code sync only deletes ``async``/``await`` and renames a
+few names, where the reverse would have to know what to await.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +42,10 @@ from ._core import (
     parse_list,
     parse_model,
     request_body,
+    retry_delay,
     try_parse_model,
 )
-from ._errors import TransportError, error_from_response
+from ._errors import TransportError
 from ._models import (
     AuditEvent,
     ClientInfoResponse,
@@ -35,7 +57,7 @@ from ._models import (
     UpdateClientRequest,
 )
 from ._pages import AUDIT_CURSOR, CLIENT_CURSOR, CONSENT_CURSOR, PageWalker
-from ._retry import RetryPolicy, retry_after_seconds
+from ._retry import RetryPolicy
 
 __all__ = ["AsyncClient"]
 
@@ -215,7 +237,6 @@ class AsyncClient:
             call.method, call.path, params=call.params, json=call.json
         )
         auth = self._settings.auth if call.authenticated else None
-        policy = self._settings.retry
         retries = 0
         while True:
             try:
@@ -224,9 +245,8 @@ class AsyncClient:
                 raise TransportError(f"{call.method} {request.url}: {exc}") from exc
             if response.is_success:
                 return response
-            delay = policy.delay_before_retry(response, retries)
-            if delay is None:
-                raise error_from_response(response, retry_after_seconds(response, policy.clock))
+            # Raises the response's error when it is final; else how long to wait.
+            delay = retry_delay(response, self._settings.retry, retries)
             await response.aclose()
             await self._sleep(delay)
             retries += 1

@@ -1,6 +1,7 @@
-"""What the sync and async clients share: routes, settings, request bodies and
-response parsing. Only the sending differs between them, so all of the wire
-knowledge lives here once.
+"""What the sync and async clients share: routes, settings, request bodies,
+response parsing and the retry decision. None of it does I/O, so both clients
+call it as it is and all of the wire knowledge lives here once; the clients
+themselves only send (see :mod:`._async_client` for how the two are kept one).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from ._auth import DocSpaceAuth
-from ._errors import UnexpectedResponseError
-from ._retry import RetryPolicy
+from ._errors import UnexpectedResponseError, error_from_response
+from ._retry import RetryPolicy, retry_after_seconds
 
 __all__ = [
     "DEFAULT_CLIENTS_PATH",
     "DEFAULT_SCOPES_PATH",
+    "DEFAULT_TIMEOUT",
     "MAX_GRACE_PERIOD",
     "Call",
     "Settings",
@@ -30,6 +32,7 @@ __all__ = [
     "parse_list",
     "parse_model",
     "request_body",
+    "retry_delay",
     "try_parse_model",
 ]
 
@@ -88,6 +91,14 @@ class Settings:
         headers = {"Accept": "application/json", "User-Agent": "docspace-oauth-python"}
         headers.update(extra or {})
         return headers
+
+
+def retry_delay(response: httpx.Response, policy: RetryPolicy, retries_done: int) -> float:
+    """Seconds to wait before sending a failed call again; raises its error when it is final."""
+    delay = policy.delay_before_retry(response, retries_done)
+    if delay is None:
+        raise error_from_response(response, retry_after_seconds(response, policy.clock))
+    return delay
 
 
 def request_body(request: BaseModel | Mapping[str, Any], model: type[ModelT]) -> dict[str, Any]:
