@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,13 @@ async def _postgres_admin(sql: str) -> None:
         await conn.close()
 
 
+def postgres_admin(sql: str) -> None:
+    """Run one statement as PostgreSQL's admin, from sync code, even where an event loop is
+    already running in this thread (Playwright's sync API keeps one for the browser)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _postgres_admin(sql)).result()
+
+
 @pytest.fixture(scope="session")
 def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, empty database for this run."""
@@ -92,12 +100,12 @@ def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -
         return
     name = f"dso_test_{secrets.token_hex(6)}"
     try:
-        asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
+        postgres_admin(f'CREATE DATABASE "{name}"')
     except Exception as exc:
         pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for --db postgresql: {exc}")
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_env(database_url: str, **overrides: str) -> dict[str, str]:

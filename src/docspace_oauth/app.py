@@ -33,6 +33,7 @@ from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
 from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
+from docspace_oauth.web import endpoints as web
 
 CLIENT_BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
 # Served by a dict lookup ahead of FastAPI's router (see api.direct_routes).
@@ -119,6 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="OAuth 2.0 / OpenID Connect server speaking the ONLYOFFICE DocSpace "
         "client-management contract. Errors are RFC 9457 problem details.",
         lifespan=lifespan,
+        # Our own /docs (web.endpoints) serves Swagger UI from this process; FastAPI's loads it
+        # from a CDN, and ReDoc has no offline copy.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(DirectRoutes, fastapi=app, paths=DIRECT_PATHS)
@@ -140,6 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scopes.router)
     app.include_router(audit.router)
     app.include_router(console.router)
+    app.include_router(web.router)
+    # Before /static, which would otherwise take these paths and answer 404.
+    app.mount(web.SWAGGER_PATH, StaticFiles(packages=[web.SWAGGER_PACKAGE]), name="swagger-ui")
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
 
     def openapi() -> dict[str, Any]:

@@ -91,3 +91,28 @@ def test_logs_are_json_with_request_ids_and_no_secrets(tmp_path):
     for value in (secret, new_secret, key):
         assert value not in json_lines
     assert log.count(key) == 1  # the first start's "shown once" line, and nowhere else
+
+
+def _json_lines(log: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+
+
+def test_log_lines_are_clean_json_and_migrations_speak_once(tmp_path):
+    database = f"sqlite:///{tmp_path / 'logs.db'}"
+    first = start_server(database, log_level="info")
+    try:
+        assert httpx.get(f"{first.url}/health").status_code == 200
+    finally:
+        first.stop()
+    log = first.log()
+    assert "\x1b[" not in log  # no terminal colours in a log file
+    entries = _json_lines(log)
+    assert entries and all("color_message" not in entry for entry in entries)
+    migration = [e["message"] for e in entries if e["logger"] == "alembic.runtime.migration"]
+    # The CLI migrates before it bootstraps the owner; the app's own start finds nothing to do.
+    assert sum("Running upgrade  -> 0001" in str(m) for m in migration) == 1
+    assert sum("Context impl" in str(m) for m in migration) == 1
+
+    again = start_server(database, log_level="info")
+    again.stop()
+    assert not [e for e in _json_lines(again.log()) if e["logger"].startswith("alembic")]

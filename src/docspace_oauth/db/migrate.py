@@ -6,7 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,8 +30,23 @@ def _upgrade(connection: Connection) -> None:
         # Several instances starting together must not run the same DDL twice.
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
     config = alembic_config()
+    # At head already (every start but the first): nothing to run, and nothing to log. Each
+    # command and each worker calls this, and Alembic's environment would otherwise announce
+    # itself every time.
+    if _applied(connection) == set(ScriptDirectory.from_config(config).get_heads()):
+        return
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def _applied(connection: Connection) -> set[str]:
+    """The revisions recorded in the database, read without Alembic's migration context (whose
+    set-up logs on every call)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return {
+        str(row[0]) for row in connection.execute(text("SELECT version_num FROM alembic_version"))
+    }
 
 
 async def upgrade(engine: AsyncEngine) -> None:

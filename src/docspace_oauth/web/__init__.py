@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from markupsafe import Markup
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
@@ -20,6 +21,18 @@ STATIC_DIR = WEB_DIR / "static"
 STATIC_PATH = "/static"
 
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+
+
+def hostname(host: str) -> Markup:
+    """A host name that a narrow screen may wrap only between its labels: the page must never
+    show `app.exam` / `ple.com`, which reads as another host."""
+    # A label is kept whole by its own span: browsers also wrap after a hyphen.
+    return Markup(".<wbr>").join(
+        Markup('<span class="label">%s</span>') % label for label in host.split(".")
+    )
+
+
+templates.env.filters["hostname"] = hostname
 
 
 def page_headers(
