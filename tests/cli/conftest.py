@@ -8,19 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner, Result
 
-from docspace_oauth.cli.remote import clients_app, consents_app, scopes_app
-
-
-def mounted_app() -> typer.Typer:
-    # Mounted as docspace_oauth.cli.main does, without depending on its other commands.
-    app = typer.Typer()
-    app.add_typer(clients_app, name="clients")
-    app.add_typer(scopes_app, name="scopes")
-    app.add_typer(consents_app, name="consents")
-    return app
+from docspace_oauth.cli.main import app
 
 
 @dataclass
@@ -28,15 +18,17 @@ class Cli:
     url: str
     api_key: str
 
-    def __call__(self, *args: str, api_key: str | None = None, input: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, api_key: str | None = None, input: str | None = None, columns: int = 250
+    ) -> Result:
         env: dict[str, str | None] = {
             "DOCSPACE_OAUTH_URL": self.url,
             "DOCSPACE_OAUTH_API_KEY": api_key or self.api_key,
             "DOCSPACE_OAUTH_SIGNATURE": None,
             # Wide enough that Rich does not wrap names across lines.
-            "COLUMNS": "250",
+            "COLUMNS": str(columns),
         }
-        return CliRunner().invoke(mounted_app(), list(args), env=env, input=input)
+        return CliRunner().invoke(app, list(args), env=env, input=input)
 
     def as_key(self, api_key: str) -> Cli:
         return Cli(self.url, api_key)

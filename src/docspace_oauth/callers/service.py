@@ -76,6 +76,7 @@ _CALLER_BY_KEY = Statement(
         ApiKey.kind,
         ApiKey.expires_at,
         ApiKey.revoked_at,
+        User.disabled_at,
     )
     .join(ApiKey, ApiKey.user_id == User.id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
@@ -88,9 +89,11 @@ async def caller_from_api_key(db: DirectDB, hash_key: bytes, raw: str) -> Caller
     row = await db.fetchrow(_CALLER_BY_KEY, key_hash=keyed_hash(hash_key, raw))
     if row is None:
         return None
-    user_id, tenant_id, role, name, email, kind, expires_at, revoked_at = row
+    user_id, tenant_id, role, name, email, kind, expires_at, revoked_at, disabled_at = row
     expires = as_utc(expires_at)
-    if revoked_at is not None or (expires is not None and expires <= datetime.now(UTC)):
+    if revoked_at is not None or disabled_at is not None:
+        return None
+    if expires is not None and expires <= datetime.now(UTC):
         return None
     return Caller(
         user_id=user_id,

@@ -6,16 +6,17 @@ sequence number, read with the client, against the one they sign with) and need 
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from docspace_oauth.cli.database import opened_runtime
+from docspace_oauth.cli.database import run_local
+from docspace_oauth.cli.output import emit_done, emit_list, fail
+from docspace_oauth.cli.views import SIGNING_KEY_COLUMNS
 from docspace_oauth.models import utcnow
 from docspace_oauth.oauth2 import keys as signing_keys
+from docspace_oauth.runtime import Runtime
 
 keys_app = typer.Typer(help="Manage the token-signing keys.", no_args_is_help=True)
 
@@ -24,16 +25,24 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-async def _rotate(alg: str | None) -> dict[str, Any]:
-    async with opened_runtime() as runtime, runtime.sessions() as session:
-        row = await signing_keys.rotate(
-            session, runtime.keys.encryption_key, alg or runtime.settings.signing_alg
-        )
-        return {"kid": row.kid, "alg": row.alg, "seq": row.seq, "created_at": _iso(row.created_at)}
+def _rotate(alg: str | None) -> Any:
+    async def work(runtime: Runtime) -> dict[str, Any]:
+        async with runtime.sessions() as session:
+            row = await signing_keys.rotate(
+                session, runtime.keys.encryption_key, alg or runtime.settings.signing_alg
+            )
+            return {
+                "kid": row.kid,
+                "alg": row.alg,
+                "seq": row.seq,
+                "created_at": _iso(row.created_at),
+            }
+
+    return work
 
 
-async def _list() -> list[dict[str, Any]]:
-    async with opened_runtime() as runtime, runtime.sessions() as session:
+async def _list(runtime: Runtime) -> list[dict[str, Any]]:
+    async with runtime.sessions() as session:
         rows = await signing_keys.all_keys(session)
         window = signing_keys.publication_window(runtime.settings.access_token_ttl_seconds)
         now = utcnow()
@@ -69,24 +78,16 @@ def rotate(
     """Add a signing key; it signs from now on, and older keys stay published until every
     token they signed has expired."""
     if alg is not None and alg not in signing_keys.SUPPORTED_ALGS:
-        typer.echo(f"--alg must be one of {', '.join(signing_keys.SUPPORTED_ALGS)}", err=True)
-        raise typer.Exit(2)
-    created = asyncio.run(_rotate(alg))
-    typer.echo(f"New signing key {created['kid']} ({created['alg']}), key #{created['seq']}.")
+        fail(f"--alg must be one of {', '.join(signing_keys.SUPPORTED_ALGS)}", 2)
+    created = run_local(_rotate(alg))
+    emit_done(
+        created,
+        f"New signing key {created['kid']} ({created['alg']}), key #{created['seq']}.",
+        id_value=created["kid"],
+    )
 
 
 @keys_app.command("list")
-def list_keys(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def list_keys() -> None:
     """The signing keys, newest first: the one signing, those still published, the expired."""
-    rows = asyncio.run(_list())
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        retired = f"  retired {row['retired_at']}" if row["retired_at"] else ""
-        typer.echo(
-            f"#{row['seq']:<3} {row['kid']}  {row['alg']}  {row['status']:<9}  "
-            f"created {row['created_at']}{retired}"
-        )
+    emit_list(run_local(_list), SIGNING_KEY_COLUMNS, empty="No signing keys yet.", id_key="kid")

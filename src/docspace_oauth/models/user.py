@@ -28,6 +28,8 @@ class User(Base):
     # scrypt, salted per user: passwords are low-entropy, unlike the keys and secrets below.
     password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by `users disable`: the user's keys and sign-in stop working, what they own stays.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiKey(Base):

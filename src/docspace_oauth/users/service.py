@@ -34,6 +34,14 @@ def normalise_email(email: str) -> str:
     return email.lower()
 
 
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.",
+            errors=[FieldProblem("password", "ErrorPattern", "too short")],
+        )
+
+
 async def ensure_tenant(session: AsyncSession, tenant_id: int, issuer: str) -> Tenant:
     tenant = await repository.get_tenant(session, tenant_id)
     if tenant is None:
@@ -67,11 +75,8 @@ async def create_user(
     password: str | None = None,
 ) -> CreatedUser:
     email = normalise_email(email)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.",
-            errors=[FieldProblem("password", "ErrorPattern", "too short")],
-        )
+    if password is not None:
+        check_password(password)
     await ensure_tenant(session, tenant_id, issuer)
     if await repository.get_by_email(session, tenant_id, email) is not None:
         raise Conflict(f"{email} already exists in tenant {tenant_id}.")
@@ -107,20 +112,25 @@ async def authenticate(
     stored = user.password_hash if user else None
     if not await asyncio.to_thread(verify_password, password, stored):
         return None
-    return user
+    # Checked after the password, so a disabled account costs as long as any other failure.
+    return user if user is not None and user.disabled_at is None else None
 
 
 async def bootstrap_owner(
     session: AsyncSession, hash_key: bytes, issuer: str
 ) -> CreatedUser | None:
-    """On the first start with an empty database: tenant 1 and its owner, so a newcomer can
-    call the API at once. Returns None when there are users already."""
-    if await repository.count_users(session) > 0:
+    """When tenant 1 has no enabled owner (a first start, or its owner was deleted or
+    disabled): create one, so a newcomer can call the API at once. None when it has one."""
+    if await repository.enabled_owners(session, 1) > 0:
         return None
+    email = "owner@example.com"
+    if await repository.get_by_email(session, 1, email) is not None:
+        # That address is taken (say, a disabled former owner): a fresh one, never a takeover.
+        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
     return await create_user(
         session,
         hash_key,
-        email="owner@example.com",
+        email=email,
         role=Role.OWNER,
         tenant_id=1,
         issuer=issuer,
