@@ -14,6 +14,7 @@ from rich.console import Console
 from docspace_oauth.cli.database import opened_runtime
 from docspace_oauth.cli.keys import keys_app
 from docspace_oauth.cli.remote import clients_app, consents_app, list_audit, scopes_app
+from docspace_oauth.cli.tenants import tenants_app
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.models import Role
 from docspace_oauth.settings import UnsafeProductionSettings, get_settings
@@ -33,6 +34,7 @@ app.add_typer(scopes_app, name="scopes")
 app.add_typer(consents_app, name="consents")
 app.command("audit")(list_audit)
 app.add_typer(keys_app, name="keys")
+app.add_typer(tenants_app, name="tenants")
 err = Console(stderr=True)
 
 
