@@ -164,6 +164,14 @@ def _narrowed(form: Mapping[str, str], allowed: Sequence[str]) -> list[str]:
     return requested
 
 
+def _refreshed_scopes(form: Mapping[str, str], granted: str, record: ClientRecord) -> list[str]:
+    """What a refresh yields: the granted scopes the client still has, narrowed by `scope=`."""
+    kept = still_allowed(granted.split(), record.scopes)
+    if not kept:
+        raise InvalidGrant("The client no longer has any scope of this grant.")
+    return _narrowed(form, kept)
+
+
 def _code_refusal(
     code: ClaimedCode,
     record: ClientRecord,
@@ -334,13 +342,10 @@ async def refresh_token(
                 if state is None or not state.live:
                     refusal = InvalidGrant("This grant was revoked.")
                 else:
-                    granted = still_allowed(state.family.scopes.split(), record.scopes)
                     try:
-                        scopes = _narrowed(form, granted)
-                    except InvalidScope as exc:
+                        scopes = _refreshed_scopes(form, state.family.scopes, record)
+                    except OAuth2Error as exc:
                         refusal = exc
-                    if not granted:
-                        refusal = InvalidGrant("The client no longer has any scope of this grant.")
             if refusal is None:
                 refresh = _new_refresh(server, record, claimed.family_id, now)
                 if refresh is not None:
