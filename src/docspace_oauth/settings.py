@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sign_in_failure_limit: int = 10
     auth_failure_window_seconds: int = 60
 
+    # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
+    # loopback clients, and in production nobody (docs/security.md).
+    metrics_token: str | None = None
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if not self.production:
@@ -68,6 +72,8 @@ class Settings(BaseSettings):
             problems.append("DOCSPACE_OAUTH_RATE_LIMIT_ENABLED must stay true")
         if self.signature_secret is not None and len(self.signature_secret) < 32:
             problems.append("DOCSPACE_OAUTH_SIGNATURE_SECRET must be at least 32 characters")
+        if self.metrics_token is not None and len(self.metrics_token) < 32:
+            problems.append("DOCSPACE_OAUTH_METRICS_TOKEN must be at least 32 characters")
         if problems:
             raise UnsafeProductionSettings("production mode refused: " + "; ".join(problems))
         return self

@@ -367,7 +367,8 @@ def test_client_credentials(kit: Kit) -> None:
     assert "refresh_token" not in body
     assert "id_token" not in body
     assert body["scope"] == "files:read rooms:read"  # no user, so no openid
-    claims = kit.verify(body["access_token"], audience=kit.base)
+    # A portal tenant with no URL stored here: its own default, never tenant 1's (the issuer).
+    claims = kit.verify(body["access_token"], audience=f"{kit.base}/tenants/{app.owner.tenant_id}")
     assert claims["sub"] == claims["client_id"] == app.client_id
     assert claims["tid"] == app.owner.tenant_id
     narrowed = kit.token_request(app, grant_type="client_credentials", scope="rooms:read")

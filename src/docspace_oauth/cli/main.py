@@ -12,6 +12,7 @@ from docspace_oauth.cli.keys import keys_app
 from docspace_oauth.cli.options import GlobalGroup, root_options
 from docspace_oauth.cli.reads import consents_app, list_audit, scopes_app
 from docspace_oauth.cli.serve import serve
+from docspace_oauth.cli.tenants import tenants_app
 from docspace_oauth.cli.users import users_app
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(scopes_app, name="scopes")
 app.add_typer(consents_app, name="consents")
 app.command("audit")(list_audit)
 app.add_typer(keys_app, name="keys")
+app.add_typer(tenants_app, name="tenants")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from docspace_oauth.clients import repository
 from docspace_oauth.clients.schemas import (
     DEFAULT_GRANT_TYPES,
     CreateClientRequest,
+    GrantType,
     UpdateClientRequest,
 )
 from docspace_oauth.db.direct import DirectDB
@@ -91,6 +92,19 @@ async def get_public(session: AsyncSession, client_id: str) -> Client:
     return client
 
 
+def may_hold_machine_grant(caller: Caller) -> bool:
+    """client_credentials tokens act for the whole tenant with no user's consent, so only the
+    portal's admins may register them or change what such a client may do (docs/security.md)."""
+    return caller.is_admin
+
+
+def _refuse_machine_grant(caller: Caller, grant_types: list[str]) -> None:
+    if GrantType.CLIENT_CREDENTIALS.value in grant_types and not may_hold_machine_grant(caller):
+        raise Forbidden(
+            "Only the portal's admins may register or change client_credentials clients."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class CreatedClient:
     client: Client
@@ -106,6 +120,8 @@ async def create(
 ) -> CreatedClient:
     if caller.is_guest:
         raise Forbidden("Guests cannot register OAuth clients.")
+    grant_types = [str(g) for g in request.grant_types or DEFAULT_GRANT_TYPES]
+    _refuse_machine_grant(caller, grant_types)
     secret = generate_secret()
     now = _now()
     client = Client(
@@ -121,7 +137,7 @@ async def create(
         redirect_uris=list(request.redirect_uris),
         allowed_origins=list(request.allowed_origins),
         scopes=list(request.scopes),
-        grant_types=[str(g) for g in request.grant_types or DEFAULT_GRANT_TYPES],
+        grant_types=grant_types,
         allow_pkce=request.allow_pkce,
         is_public=request.is_public,
         enabled=True,
@@ -149,6 +165,10 @@ async def update(
     session: AsyncSession, caller: Caller, client_id: str, request: UpdateClientRequest
 ) -> Client:
     client = await get_managed(session, caller, client_id)
+    if {"grant_types", "scopes"} & request.model_fields_set:
+        # What the client may do after this change: a machine client's scopes are the admins'.
+        after = request.grant_types if request.grant_types is not None else client.grant_types
+        _refuse_machine_grant(caller, [str(g) for g in after])
     values: dict[str, Any] = {}
     for field in request.model_fields_set:
         value = getattr(request, field)

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from docspace_oauth.callers.credentials import AUTH_COOKIE, SIGNATURE
 from docspace_oauth.callers.service import revoke_session_key
 from docspace_oauth.clients import service as clients
-from docspace_oauth.clients.schemas import authentication_methods
+from docspace_oauth.clients.schemas import GrantType, authentication_methods
 from docspace_oauth.consents import service as consents
 from docspace_oauth.console import forms
 from docspace_oauth.console.pages import (
@@ -114,6 +114,17 @@ async def list_clients(
 # Creating an app.
 
 
+def _offered_grants(visitor: Visitor, client: Client | None) -> tuple[str, ...]:
+    """client_credentials is the admins' (clients.may_hold_machine_grant): not offered to
+    others, unless the app has it already, so that the form shows what is stored."""
+    machine = GrantType.CLIENT_CREDENTIALS.value
+    if clients.may_hold_machine_grant(visitor.caller) or (
+        client is not None and machine in client.grant_types
+    ):
+        return forms.GRANT_TYPES
+    return tuple(g for g in forms.GRANT_TYPES if g != machine)
+
+
 def _form_page(
     request: Request,
     visitor: Visitor,
@@ -135,7 +146,7 @@ def _form_page(
             "client": client,
             "values": values,
             "errors": errors,
-            "grant_types": forms.GRANT_TYPES,
+            "grant_types": _offered_grants(visitor, client),
             "logo_types": ",".join(forms.LOGO_TYPES),
         },
         status_code=status_code,

@@ -30,6 +30,7 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationCode, Client, utcnow
+from docspace_oauth.models.tenant import default_tenant_url
 from docspace_oauth.oauth2 import browser, pkce, repository
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
@@ -46,7 +47,7 @@ from docspace_oauth.oauth2.errors import (
     UnsupportedResponseType,
     with_query,
 )
-from docspace_oauth.oauth2.state import AuthServer, client_ip
+from docspace_oauth.oauth2.state import AuthServer, client_ip, password_throttle_key
 from docspace_oauth.oauth2.tokens import opaque_token
 from docspace_oauth.parsing import ascii_int
 from docspace_oauth.scopes.catalogue import BY_NAME, CATALOGUE
@@ -195,10 +196,15 @@ def pending_id(server: AuthServer, user_id: str, client_id: str, state: str) -> 
 
 
 async def audience_for(server: AuthServer, session: AsyncSession, caller: Caller) -> str:
-    """The tenant's URL: the portal's own word for x-signature callers, else the tenant row."""
+    """The tenant's URL: its row here (set by `tenants set-url`), else the portal's own word
+    for x-signature callers, else the tenant's default (distinct per tenant, see
+    models.tenant). The token endpoint follows the same order."""
+    url = await repository.tenant_url(session, caller.tenant_id)
+    if url:
+        return url
     if caller.scheme is Scheme.SIGNATURE and caller.tenant_url:
         return caller.tenant_url.rstrip("/")
-    return await repository.tenant_url(session, caller.tenant_id) or server.issuer
+    return default_tenant_url(server.issuer, caller.tenant_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,8 +560,7 @@ async def sign_in(
         )
     # The console signs in to any tenant: the one typed in, else see users.authenticate.
     tenant_id = target.client.tenant_id if target.client else _tenant_field(form)
-    scope = tenant_id if target.client else "console"
-    throttle_key = f"sign-in|{scope}|{email.strip().lower()}|{client_ip(request)}"
+    throttle_key = password_throttle_key(email, client_ip(request))
     wait = server.sign_in_failures.blocked_for(throttle_key)
     if wait is not None:
         return _sign_in_response(

@@ -4,7 +4,8 @@ Methods: client_secret_basic (RFC 6749 2.3.1), client_secret_post (what DocSpace
 send), and `none` for clients registered with allow_pkce, which prove possession with PKCE
 instead. A secret is compared in constant time against the current hash and, during a grace
 period asked for at regeneration, the previous one. Failures are counted per client_id and
-IP; over the limit the pair gets 429 until the window ends.
+IP, the same key at all three endpoints (state.client_secret_throttle_key); over the limit
+the pair gets 429 until the window ends.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from docspace_oauth.models import utcnow
 from docspace_oauth.oauth2 import repository
 from docspace_oauth.oauth2.errors import InvalidClient, InvalidRequest, TooManyFailures
 from docspace_oauth.oauth2.repository import ClientRecord
-from docspace_oauth.oauth2.state import AuthServer
+from docspace_oauth.oauth2.state import AuthServer, client_secret_throttle_key
 from docspace_oauth.security.hashing import keyed_hash_matches
 
 
@@ -89,18 +90,20 @@ def credentials(authorization: str | None, form: Mapping[str, str]) -> Credentia
     return Credentials(form_id, None, AuthMethod.NONE)
 
 
-def _secret_matches(hash_key: bytes, record: ClientRecord, secret: str) -> bool:
-    current = keyed_hash_matches(hash_key, secret, record.secret_hash)
+def _secret_matches(hash_key: bytes, record: ClientRecord | None, secret: str) -> bool:
+    """Two keyed hashes, always: for an unknown client too, so that the work done (and so the
+    time taken) says nothing about whether the client exists or which secret matched."""
+    current = keyed_hash_matches(hash_key, secret, record.secret_hash if record else None)
     previous_live = (
-        record.previous_secret_hash is not None
+        record is not None
+        and record.previous_secret_hash is not None
         and record.previous_secret_expires_at is not None
         and record.previous_secret_expires_at > utcnow()
     )
-    # Both comparisons always run, so timing says nothing about which secret matched.
     previous = keyed_hash_matches(
-        hash_key, secret, record.previous_secret_hash if previous_live else None
+        hash_key, secret, record.previous_secret_hash if record and previous_live else None
     )
-    return current or previous
+    return record is not None and (current or previous)
 
 
 async def authenticate(
@@ -110,21 +113,17 @@ async def authenticate(
     ip: str,
     allow_none: bool,
 ) -> AuthenticatedClient:
-    throttle_key = f"{creds.client_id[:64]}|{ip}"
+    throttle_key = client_secret_throttle_key(creds.client_id, ip)
     wait = server.client_auth_failures.blocked_for(throttle_key)
     if wait is not None:
         raise TooManyFailures(wait)
     record = None
     if parse_client_id(creds.client_id) == creds.client_id:  # the canonical form only
         record = await repository.client_record(server.runtime.direct, creds.client_id)
-    ok = False
-    if record is not None:
-        if creds.secret is not None:
-            ok = _secret_matches(server.hash_key, record, creds.secret)
-        else:
-            ok = allow_none and record.allow_pkce
-    elif creds.secret is not None:
-        keyed_hash_matches(server.hash_key, creds.secret, None)  # same cost as a wrong secret
+    if creds.secret is not None:
+        ok = _secret_matches(server.hash_key, record, creds.secret)
+    else:
+        ok = record is not None and allow_none and record.allow_pkce
     if not ok or record is None:
         # Written once the request is over (AuthServer.audited), whatever its transaction did.
         defer(

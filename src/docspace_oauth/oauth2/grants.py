@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -25,6 +25,7 @@ from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.models import RefreshToken, TokenFamily, utcnow
+from docspace_oauth.models.tenant import default_tenant_url
 from docspace_oauth.oauth2 import pkce, repository
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient, AuthMethod
@@ -37,10 +38,20 @@ from docspace_oauth.oauth2.errors import (
 )
 from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
-from docspace_oauth.oauth2.tokens import Grant, mint_access_token, mint_id_token, opaque_token
+from docspace_oauth.oauth2.tokens import (
+    Grant,
+    mint_access_token,
+    mint_id_token,
+    opaque_token,
+    still_allowed,
+)
+from docspace_oauth.scopes.catalogue import CATALOGUE
 from docspace_oauth.security.hashing import keyed_hash
 
 OPENID = "openid"
+# A machine token (client_credentials) has no user, so it never carries a scope that speaks
+# for one: the identity scope, nor the "your profile" ones (docs/security.md, Decisions).
+MACHINE_SCOPES = frozenset(s.name for s in CATALOGUE if s.group not in {"openid", "profiles"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,14 @@ def _narrowed(form: Mapping[str, str], allowed: Sequence[str]) -> list[str]:
     return requested
 
 
+def _refreshed_scopes(form: Mapping[str, str], granted: str, record: ClientRecord) -> list[str]:
+    """What a refresh yields: the granted scopes the client still has, narrowed by `scope=`."""
+    kept = still_allowed(granted.split(), record.scopes)
+    if not kept:
+        raise InvalidGrant("The client no longer has any scope of this grant.")
+    return _narrowed(form, kept)
+
+
 def _code_refusal(
     code: ClaimedCode,
     record: ClientRecord,
@@ -179,6 +198,8 @@ def _code_refusal(
         return "A client without a secret must use PKCE."
     if generation is None or generation != code.generation:
         return "The user's consent was withdrawn."
+    if not code.scopes:
+        return "The client no longer has any scope of this request."
     return None
 
 
@@ -201,6 +222,9 @@ async def authorization_code(
     async with db.transaction() as tx:
         claimed = await repository.claim_code(tx, db, code_hash, family_id=family_id, now=now)
         if claimed is not None:
+            # Scopes narrowed since the code was issued are not granted (still_allowed).
+            scopes = still_allowed(claimed.scopes.split(), record.scopes)
+            claimed = replace(claimed, scopes=" ".join(scopes))
             generation = await repository.consent_generation(tx, record.client_id, claimed.user_id)
             refusal = _code_refusal(
                 claimed,
@@ -319,8 +343,8 @@ async def refresh_token(
                     refusal = InvalidGrant("This grant was revoked.")
                 else:
                     try:
-                        scopes = _narrowed(form, state.family.scopes.split())
-                    except InvalidScope as exc:
+                        scopes = _refreshed_scopes(form, state.family.scopes, record)
+                    except OAuth2Error as exc:
                         refusal = exc
             if refusal is None:
                 refresh = _new_refresh(server, record, claimed.family_id, now)
@@ -354,7 +378,8 @@ async def refresh_token(
             client_id=record.client_id,
             tenant_id=family.tenant_id,
             subject=family.user_id,
-            audience=family.audience,
+            # The tenant's URL as it is now (tenants set-url applies to live grants too).
+            audience=record.tenant_url or family.audience,
             scopes=scopes,
             generation=family.generation,
             family_id=family.id,
@@ -372,7 +397,9 @@ async def client_credentials(
     if client.method is AuthMethod.NONE:
         raise UnauthorizedClient("client_credentials needs the client's secret.")
     _require(record, GrantType.CLIENT_CREDENTIALS)
-    allowed = [s for s in record.scopes if s != OPENID]  # no user, so no identity scope
+    allowed = [s for s in record.scopes if s in MACHINE_SCOPES]
+    if not allowed:
+        raise InvalidScope("None of this client's scopes may be given to a machine token.")
     scopes = _narrowed(form, allowed)
     return _mint(
         server,
@@ -381,7 +408,7 @@ async def client_credentials(
             client_id=record.client_id,
             tenant_id=record.tenant_id,
             subject=record.client_id,
-            audience=(record.tenant_url or server.issuer).rstrip("/"),
+            audience=record.tenant_url or default_tenant_url(server.issuer, record.tenant_id),
             scopes=scopes,
         ),
         refresh_token=None,

@@ -6,6 +6,9 @@ revoked, its family was not revoked (code replay, refresh-token reuse, RFC 7009)
 user's token, the consent generation it carries is the pair's current one. All of that is
 one SELECT. A disabled client's tokens stay active until they expire, as the seed says.
 
+Scopes the client has lost since (an admin narrowed it) are left out of what introspection
+and userinfo report, and a token left with none is inactive (tokens.still_allowed).
+
 A client may introspect any token of its own tenant (a resource server needs that); tokens
 of other tenants are simply inactive to it.
 """
@@ -26,7 +29,12 @@ from docspace_oauth.oauth2.client_auth import AuthenticatedClient
 from docspace_oauth.oauth2.errors import InsufficientScope, InvalidToken
 from docspace_oauth.oauth2.repository import AccessTokenState
 from docspace_oauth.oauth2.state import AuthServer
-from docspace_oauth.oauth2.tokens import VerifiedAccessToken, looks_like_jwt, verify_with_reload
+from docspace_oauth.oauth2.tokens import (
+    VerifiedAccessToken,
+    looks_like_jwt,
+    still_allowed,
+    verify_with_reload,
+)
 from docspace_oauth.security.hashing import keyed_hash
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -81,13 +89,15 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
         access = await verified(server, token)
         if access is None or access.tenant_id != caller.record.tenant_id:
             return INACTIVE
-        if not _active(access, await access_token_state(server, access)):
+        access_state = await access_token_state(server, access)
+        scopes = still_allowed(access.scopes, access_state.client_scopes)
+        if not scopes or not _active(access, access_state):
             return INACTIVE
         claims = access.claims
         return {
             "active": True,
             "token_type": "Bearer",
-            "scope": claims["scope"],
+            "scope": " ".join(scopes),
             "client_id": access.client_id,
             "sub": access.subject,
             "aud": claims.get("aud"),
@@ -103,8 +113,10 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
     if state is None:
         return INACTIVE
     family, refresh = state.family, state.token
+    scopes = still_allowed(family.scopes.split(), state.client_scopes)
     live = (
-        refresh.used_at is None
+        bool(scopes)
+        and refresh.used_at is None
         and refresh.expires_at > utcnow()
         and family.revoked_at is None
         and state.consent_generation == family.generation
@@ -116,7 +128,7 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
     return {
         "active": True,
         "token_type": "refresh_token",
-        "scope": family.scopes,
+        "scope": " ".join(scopes),
         "client_id": refresh.client_id,
         "sub": family.user_id,
         "exp": _timestamp(refresh.expires_at),
@@ -164,9 +176,11 @@ async def userinfo(server: AuthServer, token: str) -> dict[str, Any]:
     access = await verified(server, token)
     if access is None:
         raise InvalidToken("The access token is invalid or expired.")
-    if not _active(access, await access_token_state(server, access)):
+    state = await access_token_state(server, access)
+    if not _active(access, state):
         raise InvalidToken("The access token was revoked.")
-    if OPENID not in access.scopes or not _is_user_token(access):
+    scopes = still_allowed(access.scopes, state.client_scopes)
+    if OPENID not in scopes or not _is_user_token(access):
         raise InsufficientScope("The access token lacks the openid scope.")
     profile = await repository.local_profile(
         server.runtime.direct, access.subject, access.tenant_id

@@ -374,6 +374,7 @@ class AccessTokenState:
     jti_revoked: bool
     family_revoked: bool
     consent_generation: int | None
+    client_scopes: tuple[str, ...] = ()  # what the client may have now (narrowing applies)
 
 
 # One statement for every kind of access token: a client's own token has no family (the
@@ -394,6 +395,7 @@ _ACCESS_TOKEN_STATE = Statement(
             Consent.revoked.is_(False),
         )
         .scalar_subquery(),
+        select(Client.scopes).where(Client.client_id == bindparam("client_id")).scalar_subquery(),
     )
 )
 
@@ -417,6 +419,7 @@ async def access_token_state(
         jti_revoked=bool(row[1]),
         family_revoked=bool(row[2]),
         consent_generation=None if generation is None else int(generation),
+        client_scopes=as_list(row[4]),
     )
 
 
@@ -426,6 +429,7 @@ class RefreshTokenState:
     family: TokenFamily
     consent_generation: int | None
     client_tenant: int | None
+    client_scopes: tuple[str, ...]
 
 
 async def refresh_token_state(session: AsyncSession, token_hash: str) -> RefreshTokenState | None:
@@ -436,6 +440,9 @@ async def refresh_token_state(session: AsyncSession, token_hash: str) -> Refresh
                 TokenFamily,
                 Consent.generation,
                 select(Client.tenant_id)
+                .where(Client.client_id == RefreshToken.client_id)
+                .scalar_subquery(),
+                select(Client.scopes)
                 .where(Client.client_id == RefreshToken.client_id)
                 .scalar_subquery(),
             )
@@ -449,7 +456,9 @@ async def refresh_token_state(session: AsyncSession, token_hash: str) -> Refresh
             .where(RefreshToken.token_hash == token_hash)
         )
     ).one_or_none()
-    return None if row is None else RefreshTokenState(row[0], row[1], row[2], row[3])
+    if row is None:
+        return None
+    return RefreshTokenState(row[0], row[1], row[2], row[3], as_list(row[4]))
 
 
 async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:

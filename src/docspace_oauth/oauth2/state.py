@@ -67,6 +67,20 @@ class FailureThrottle:
         return decision.reset_after
 
 
+# The rule for every throttle: one key per secret, wherever that secret is tried. A client's
+# secret is tried at the token, introspection and revocation endpoints; a password at the one
+# sign-in form, whether it serves an app's authorization request or the console. A second key
+# for the same secret would hand a blocked guesser a fresh allowance.
+
+
+def client_secret_throttle_key(client_id: str, ip: str) -> str:
+    return f"client|{client_id[:64]}|{ip}"
+
+
+def password_throttle_key(email: str, ip: str) -> str:
+    return f"sign-in|{email.strip().lower()[:320]}|{ip}"
+
+
 @dataclass(slots=True)
 class AuthServer:
     runtime: Runtime

@@ -39,6 +39,14 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
+def still_allowed(granted: Sequence[str], client_scopes: Sequence[str]) -> list[str]:
+    """The granted scopes the client still has. An admin who narrows a client's scopes
+    narrows every grant it holds, at once: refreshing yields no more, and introspection and
+    userinfo see no more, than the client may have now (docs/security.md, Decisions)."""
+    allowed = set(client_scopes)
+    return [scope for scope in granted if scope in allowed]
+
+
 @dataclass(frozen=True, slots=True)
 class Grant:
     """Who a token speaks for, and what it allows."""

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import hmac
+import ipaddress
+
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
-from docspace_oauth.errors import ServiceUnavailable
+from docspace_oauth.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from docspace_oauth.ops.metrics import render
 from docspace_oauth.runtime import RuntimeDep
+from docspace_oauth.settings import Settings
 
 router = APIRouter(tags=["operations"])
 
@@ -31,7 +35,37 @@ async def ready(runtime: RuntimeDep) -> dict[str, str]:
     return {"status": "ready", "database": runtime.engine.dialect.name}
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics() -> Response:
+def _loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _admit_scraper(request: Request, settings: Settings) -> None:
+    """Per-route counts and timings tell an attacker what is used and what is slow, so they
+    are not public: with DOCSPACE_OAUTH_METRICS_TOKEN set, only a request bearing it reads
+    them; without it, only this machine does (loopback), and in production nobody."""
+    token = settings.metrics_token
+    if token:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        given = value.strip().encode("utf-8", "surrogateescape")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, token.encode()):
+            raise Unauthenticated("Send the metrics token: Authorization: Bearer <token>.")
+        return
+    if settings.production:
+        raise Forbidden("Metrics are off: set DOCSPACE_OAUTH_METRICS_TOKEN to read them.")
+    if not _loopback(request.client.host if request.client else None):
+        raise Forbidden("Metrics are readable from this machine only, or with a token.")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (with the metrics token, or from loopback in development)",
+    response_class=Response,
+    responses={403: {"description": "No metrics token, or the wrong one"}},
+)
+async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    _admit_scraper(request, runtime.settings)
     body, content_type = render()
     return Response(body, media_type=content_type)

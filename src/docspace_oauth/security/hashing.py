@@ -13,9 +13,14 @@ import hashlib
 import hmac
 import secrets
 import string
+from collections import Counter
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
 SECRET_LENGTH = 40  # 40 * log2(62) ~ 238 bits; the contract asks for at least 36 characters.
+
+# Hashes computed by this process, by kind ("hmac", "scrypt"). Unknown accounts must cost the
+# same work as known ones; counting the work (not timing it) lets a test prove that.
+WORK: Counter[str] = Counter()
 
 
 def generate_secret(length: int = SECRET_LENGTH) -> str:
@@ -23,6 +28,7 @@ def generate_secret(length: int = SECRET_LENGTH) -> str:
 
 
 def keyed_hash(key: bytes, value: str) -> str:
+    WORK["hmac"] += 1
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -37,11 +43,14 @@ def keyed_hash_matches(key: bytes, value: str, stored: str | None) -> bool:
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    WORK["scrypt"] += 1
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen)
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
-    )
+    digest = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, 32)
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
@@ -52,15 +61,9 @@ def verify_password(password: str, stored: str | None) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
-            return False
-        computed = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=bytes.fromhex(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(digest) // 2,
-        )
+            raise ValueError(scheme)
+        computed = _scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p), len(digest) // 2)
     except ValueError:
+        hash_password(password)  # an unreadable hash costs what a readable one does
         return False
     return hmac.compare_digest(computed.hex(), digest)

@@ -10,6 +10,14 @@ async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 
 
+async def tenant_with_url(session: AsyncSession, url: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.url == url))
+
+
+async def all_tenants(session: AsyncSession) -> list[Tenant]:
+    return list((await session.scalars(select(Tenant).order_by(Tenant.id))).all())
+
+
 async def enabled_owners(session: AsyncSession, tenant_id: int) -> int:
     return int(
         await session.scalar(

@@ -11,6 +11,7 @@ from docspace_oauth.callers.service import issue_api_key
 from docspace_oauth.errors import Conflict, ValidationFailed
 from docspace_oauth.errors import FieldError as FieldProblem
 from docspace_oauth.models import Role, Tenant, User
+from docspace_oauth.models.tenant import default_tenant_url
 from docspace_oauth.security.hashing import hash_password, verify_password
 from docspace_oauth.users import repository
 
@@ -42,18 +43,39 @@ def check_password(password: str) -> None:
         )
 
 
-async def ensure_tenant(session: AsyncSession, tenant_id: int, issuer: str) -> Tenant:
+async def ensure_tenant(
+    session: AsyncSession, tenant_id: int, issuer: str, *, url: str | None = None
+) -> Tenant:
     tenant = await repository.get_tenant(session, tenant_id)
     if tenant is None:
+        url = url or default_tenant_url(issuer, tenant_id)
+        await _refuse_taken_url(session, tenant_id, url)
         tenant = Tenant(
             id=tenant_id,
             name=f"Tenant {tenant_id}",
             # A local portal's address: the audience of the tokens its users get.
-            url=issuer.rstrip("/"),
+            url=url,
             created_at=datetime.now(UTC),
         )
         session.add(tenant)
         await session.flush()
+    return tenant
+
+
+async def _refuse_taken_url(session: AsyncSession, tenant_id: int, url: str) -> None:
+    owner = await repository.tenant_with_url(session, url)
+    if owner is not None and owner.id != tenant_id:
+        raise Conflict(f"Tenant {owner.id} has the URL {url} already; audiences must differ.")
+
+
+async def set_tenant_url(session: AsyncSession, tenant_id: int, url: str, issuer: str) -> Tenant:
+    """Name a tenant's URL (the `aud` of its access tokens from now on, refreshed ones too);
+    a tenant not yet known here is created with it."""
+    url = url.rstrip("/")
+    await _refuse_taken_url(session, tenant_id, url)
+    tenant = await ensure_tenant(session, tenant_id, issuer, url=url)
+    tenant.url = url
+    await session.flush()
     return tenant
 
 
