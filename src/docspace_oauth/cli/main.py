@@ -53,8 +53,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Migrate the database, create the first owner if there is none, and serve."""
-    import uvicorn
-
+    from docspace_oauth.ops import listener
     from docspace_oauth.ops.logging import configure, uvicorn_log_config
 
     try:
@@ -73,17 +72,13 @@ def serve(
         typer.echo(owner_key)
     typer.echo(f"Serving on http://{host}:{port} (issuer {settings.issuer_url})", err=True)
     sys.stdout.flush()
-    uvicorn.run(
-        "docspace_oauth.app:create_app",
-        factory=True,
+    listener.serve(
+        settings,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
         log_config=uvicorn_log_config(log_level),
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
     )
 
 
