@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import docspace_oauth
 from docspace_oauth.models import Client
 from tests.conftest import SIGNATURE_SECRET, LiveServer, signature
 from tests.console.conftest import form_token, hidden_fields, http_sign_in
@@ -250,6 +252,23 @@ def test_a_nul_in_the_audit_filter_is_a_400(live_server: LiveServer) -> None:
     )
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_numbers_are_read_by_the_one_helper_only() -> None:
+    """The rule behind item 1: request numbers go through parsing.ascii_int. A str method
+    that takes Unicode digits is how "²" reached int()."""
+    source = Path(docspace_oauth.__file__).parent
+    # The helper's docstring says why; asyncpg's command tags ("UPDATE 3") are the
+    # database's text, not a request's.
+    allowed = {source / "parsing.py", source / "db" / "database.py"}
+    offenders = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        if path not in allowed
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.is(digit|decimal|numeric)\(", line)
+    ]
+    assert offenders == []
 
 
 # 3. Error text a client sees is safe for its channel.
