@@ -26,6 +26,7 @@ from docspace_oauth.errors import install_error_handlers
 from docspace_oauth.oauth2 import endpoints as oauth2
 from docspace_oauth.oauth2.state import open_auth_server
 from docspace_oauth.ops import endpoints as ops
+from docspace_oauth.ops.listener import HeaderLimits
 from docspace_oauth.ops.middleware import RequestContextMiddleware
 from docspace_oauth.ratelimit.limiter import build_limiter
 from docspace_oauth.runtime import Runtime
@@ -128,6 +129,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(DirectRoutes, fastapi=app, paths=DIRECT_PATHS)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        HeaderLimits,
+        max_bytes=settings.max_header_bytes,
+        max_count=settings.max_header_count,
+    )
     # Outermost, so that even a refused body gets a request id, a log line and a sample.
     app.add_middleware(RequestContextMiddleware)
 

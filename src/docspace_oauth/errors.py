@@ -8,8 +8,11 @@ own JSON shape there).
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -22,6 +25,39 @@ from starlette.responses import JSONResponse, Response
 logger = logging.getLogger("docspace_oauth")
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Channel(Enum):
+    """Where an error text goes, which decides what it may contain."""
+
+    # RFC 6749 4.1.2.1 / 5.2 `error_description` (a redirect's query, the token endpoint's
+    # JSON) and RFC 6750's WWW-Authenticate quoted-string: %x20-21 / %x23-5B / %x5D-7E.
+    OAUTH = "oauth"
+    # problem+json and HTML pages: any printable text (JSON and Jinja escape the rest).
+    TEXT = "text"
+
+
+MAX_ERROR_TEXT = 512
+_OAUTH_UNSAFE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+_OAUTH_LOOKALIKES = {'"': "'", "\\": "/"}
+
+
+def client_text(text: str, channel: Channel) -> str:
+    """The one way an error text a client can see is made safe for its channel.
+
+    Error texts quote request input ("Unsupported grant_type 'x'"), so each may carry
+    whatever an attacker typed: quotes and backslashes that end a quoted-string or break a
+    naive parser, control and bidi characters that disguise a message, megabytes of it.
+    Every rendering of an error passes its text through here, so a new error class cannot
+    forget to."""
+    if len(text) > MAX_ERROR_TEXT:
+        text = text[: MAX_ERROR_TEXT - 3] + "..."
+    if channel is Channel.OAUTH:
+        return _OAUTH_UNSAFE.sub(lambda m: _OAUTH_LOOKALIKES.get(m.group(), "?"), text)
+    # Controls, format characters (bidi overrides, zero-width), surrogates and unassigned.
+    return "".join(
+        "?" if unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn"} else c for c in text
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +105,22 @@ class DocSpaceOAuthError(Exception):
         return cls.title or HTTPStatus(cls.status).phrase
 
     def problem(self, instance: str) -> dict[str, Any]:
-        detail = self.detail or self.default_title()
+        detail = client_text(self.detail or self.default_title(), Channel.TEXT)
         body: dict[str, Any] = {
             "type": self.type,
             "title": self.default_title(),
             "status": self.status,
             "detail": detail,
-            "instance": instance,
+            "instance": client_text(instance, Channel.TEXT),
             # An extension member (RFC 9457 3.2): DocSpace's ErrorResponse, as ONLYOFFICE's
             # generated SDKs model every error answer, is {"reason": ...}.
             "reason": detail,
         }
         if self.errors:
-            body["errors"] = [e.as_dict() for e in self.errors]
+            body["errors"] = [
+                {k: client_text(v, Channel.TEXT) for k, v in e.as_dict().items()}
+                for e in self.errors
+            ]
         return body
 
     def render(self, request: Request) -> Response:

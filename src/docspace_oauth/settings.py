@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # Sizes that keep hostile bodies from costing memory; a logo is at most 256,000 bytes
     # decoded, which is ~341 KiB of base64, so 1 MiB leaves room for everything else.
     max_body_bytes: int = 1024 * 1024
+    # The listener's limits on a request's header fields (ops/listener.py): their total size
+    # (also what uvicorn's h11 buffers of an incomplete head) and their number. Browsers send
+    # 1-3 KiB; nginx's large_client_header_buffers allows 32 KiB in lines of 8 KiB.
+    max_header_bytes: int = Field(default=16 * 1024, ge=4096)
+    max_header_count: int = Field(default=100, ge=20)
 
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 60 * 24 * 3600

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import ada_url
+from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from docspace_oauth import parsing
 from docspace_oauth.errors import FieldError
 
 ERROR_NAME = "ErrorName"
@@ -47,45 +51,139 @@ def _wrong_url(message: str) -> PydanticCustomError:
     return PydanticCustomError(INVALID, message)
 
 
-def _split_http_url(value: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class WebUrl:
+    """A URL as a browser reads it (the WHATWG URL Standard): what a person is sent to."""
+
+    scheme: str  # "http" or "https"
+    host: str  # lowercase; an IPv6 address in brackets
+    port: int  # the effective port, the default one when none is given
+    path: str
+    query: str  # without the "?"
+    fragment: str  # without the "#"
+    userinfo: bool  # a user name or password before the host
+
+    @property
+    def origin(self) -> str:
+        default = _DEFAULT_PORTS[self.scheme]
+        return f"{self.scheme}://{self.host}" + (f":{self.port}" if self.port != default else "")
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return False
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def browser_url(value: str) -> WebUrl | None:
+    """The WHATWG reading of an http(s) URL, the one Chromium, Firefox and Node use (ada is
+    Node's parser); None where a browser would not open it as one."""
+    try:
+        parsed = ada_url.parse_url(value)
+    except (ValueError, UnicodeError):
+        return None
+    scheme = parsed["protocol"].removesuffix(":")
+    if scheme not in _DEFAULT_PORTS or not parsed["hostname"]:
+        return None
+    port = parsed["port"]
+    return WebUrl(
+        scheme=scheme,
+        host=parsed["hostname"],
+        port=int(port) if port else _DEFAULT_PORTS[scheme],
+        path=parsed["pathname"],
+        query=parsed["search"].removeprefix("?"),
+        fragment=parsed["hash"].removeprefix("#"),
+        userinfo=bool(parsed["username"] or parsed["password"]),
+    )
+
+
+def _python_url(value: str) -> WebUrl | None:
+    """The reading of Python's urllib, which the rest of the server (and many a client)
+    uses."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return WebUrl(
+        scheme=scheme,
+        host=f"[{host}]" if ":" in host else host,
+        port=_DEFAULT_PORTS[scheme] if port is None else port,
+        path=parts.path or "/",
+        query=parts.query,
+        fragment=parts.fragment,
+        userinfo=parts.username is not None or parts.password is not None,
+    )
+
+
+def read_url(value: str) -> WebUrl:
+    """The one check every URL a client registers passes: an absolute http(s) URL that a
+    browser and Python read alike (scheme, host, port, path, query and fragment) and that a
+    browser would not rewrite. `https://evil.example\\.app.example.com/` (a browser goes to
+    evil.example), `https://app/cb"><x` (a browser percent-encodes it), `https://app/a/../b`,
+    `http://0x7f.1/` and non-ASCII hosts (write them as xn--) are all refused."""
     if len(value) > MAX_URL_LENGTH:
         raise _wrong_url(f"URL longer than {MAX_URL_LENGTH} characters")
     if _CONTROL_OR_SPACE.search(value):
         raise _wrong_url("URL contains spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        raise _wrong_url("not a valid URL") from exc
-    del port
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise _wrong_url("must be an absolute http(s) URL")
-    if parts.username is not None or parts.password is not None:
+    if not value.isascii():
+        raise _wrong_url("URL must be ASCII: percent-encode the rest, write hosts as xn--")
+    ours = _python_url(value)
+    if ours is None:
+        raise _wrong_url("must be an absolute http(s) URL, with a port of at most 65535")
+    if ours.userinfo:
         raise _wrong_url("URL must not carry credentials")
-    return parts
+    browsers = browser_url(value)
+    if browsers is None or browsers != ours:
+        raise _wrong_url("browsers read this URL differently (write it as a browser shows it)")
+    return browsers
 
 
 def http_url(value: str) -> str:
     """An absolute http(s) URL (a client's links are all required, as DocSpace requires them)."""
     if value.strip() == "":
         raise PydanticCustomError(EMPTY, "must not be empty")
-    _split_http_url(value)
+    read_url(value)
     return value
 
 
 def redirect_uri(value: str) -> str:
-    parts = _split_http_url(value)
-    if parts.fragment or value.endswith("#"):
+    url = read_url(value)
+    if url.fragment or value.endswith("#"):
         # RFC 6749 3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         raise _wrong_url("redirect URI must not contain a fragment")
+    if url.scheme == "http" and not url.is_loopback:
+        # OAuth 2.1 / RFC 8252 8.3 and RFC 9700 2.6: a code sent over plain http can be read
+        # on the way; only a loopback listener on the user's own machine may take it.
+        raise _wrong_url("http is allowed only for loopback (127.0.0.1, [::1], localhost)")
     return value
 
 
 def origin(value: str) -> str:
-    parts = _split_http_url(value)
-    if parts.path not in {"", "/"} or parts.query or parts.fragment or value.endswith(("?", "#")):
+    url = read_url(value)
+    if url.path != "/" or url.query or url.fragment or value.endswith(("?", "#")):
         raise _wrong_url("an origin is scheme://host[:port] with no path, query or fragment")
     return value.rstrip("/")
+
+
+def stored_text(value: str) -> str:
+    """Free text a client stores (a name, a description): what both databases can hold."""
+    if not parsing.storable(value):
+        raise PydanticCustomError(INVALID, "must not contain a NUL character or a lone surrogate")
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(stored_text)]
 
 
 def logo(value: str) -> str:

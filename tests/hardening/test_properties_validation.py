@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import string
 from typing import Any
+from urllib.parse import urlsplit
 
+import ada_url
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,21 +35,34 @@ from docspace_oauth.validation import (
 
 PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-label = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+# URLs a browser reads exactly as written (the WHATWG URL Standard): a host label starts with
+# a letter (a last label of digits is read as an IPv4 number), no path segment is a dot
+# segment, and no character is one a browser percent-encodes or decodes ("%2e" is a dot).
+label = st.builds(
+    str.__add__,
+    st.sampled_from(string.ascii_lowercase),
+    st.text(string.ascii_lowercase + string.digits, max_size=11),
+)
 hostname = st.one_of(
     st.lists(label, min_size=1, max_size=4).map(".".join),
     st.ip_addresses(v=4).map(str),
     st.ip_addresses(v=6).map(lambda ip: f"[{ip}]"),
     st.just("localhost"),
 )
-scheme = st.sampled_from(["http", "https", "HTTP", "Https"])
+loopback = st.sampled_from(["127.0.0.1", "127.3.2.1", "[::1]", "localhost"])
+scheme = st.sampled_from(["https", "HTTPS", "Https"])
 port = st.one_of(st.just(""), st.integers(0, 65535).map(lambda p: f":{p}"))
-safe = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@%"
-path = st.lists(st.text(safe, max_size=10), max_size=4).map(
-    lambda parts: "".join("/" + p for p in parts)
+safe = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@"
+path = st.lists(
+    st.text(safe, max_size=10).filter(lambda seg: seg not in {".", ".."}), max_size=4
+).map(lambda parts: "".join("/" + p for p in parts))
+query = st.one_of(
+    st.just(""), st.text(safe.replace("'", "") + "/?", min_size=1, max_size=20).map("?".__add__)
 )
-query = st.one_of(st.just(""), st.text(safe + "/?", min_size=1, max_size=20).map("?".__add__))
-origin_url = st.builds(lambda s, h, p: f"{s}://{h}{p}", scheme, hostname, port)
+origin_url = st.one_of(
+    st.builds(lambda s, h, p: f"{s}://{h}{p}", scheme, hostname, port),
+    st.builds(lambda s, h, p: f"{s}://{h}{p}", st.sampled_from(["http", "HTTP"]), loopback, port),
+)
 http_url = st.builds(lambda o, p, q: o + p + q, origin_url, path, query)
 bad_char = st.sampled_from([chr(c) for c in range(0x21)] + ["\x7f"])
 anything = st.one_of(
@@ -55,6 +70,7 @@ anything = st.one_of(
     st.text(max_size=40).map("http://".__add__),
     st.text(max_size=40).map("https://example.com".__add__),
     st.text(max_size=40).map("https://[".__add__),
+    st.text(max_size=40).map("https://app.example.com/".__add__),
 )
 
 
@@ -94,6 +110,38 @@ def test_origins_are_accepted_without_a_trailing_slash(origin, slash):
     normalised = validation.origin(origin + ("/" if slash else ""))
     assert normalised == origin
     assert validation.origin(normalised) == normalised  # idempotent
+
+
+@PROPERTIES
+@given(anything)
+def test_accepted_urls_are_read_alike_by_browsers_and_python(value):
+    """Whatever is accepted, a browser (WHATWG, ada) and urllib read the same scheme, host,
+    port, path and query, and the browser's serialisation is the URL itself up to case and
+    a default port: it would not rewrite a character of it."""
+    try:
+        validation.http_url(value)
+    except PydanticCustomError:
+        return
+    browser = ada_url.parse_url(value)
+    python = urlsplit(value)
+    assert browser["hostname"].strip("[]") == python.hostname
+    assert browser["pathname"] == (python.path or "/")
+    assert browser["search"].removeprefix("?") == python.query
+    assert browser["href"].lower().startswith(f"{python.scheme}://{python.hostname}".lower())
+
+
+@PROPERTIES
+@given(
+    st.sampled_from(["http", "HTTP"]),
+    st.lists(label, min_size=1, max_size=4).map(".".join).filter(lambda h: h != "localhost"),
+    port,
+    path,
+)
+def test_plain_http_redirect_uris_are_loopback_only(s, host, p, rest):
+    """OAuth 2.1 / RFC 8252: a code may travel over plain http only to the user's own machine;
+    a website link may still be http."""
+    assert _code(validation.redirect_uri, f"{s}://{host}{p}{rest}") == WRONG_URL
+    assert _code(validation.http_url, f"{s}://{host}{p}{rest}") is None
 
 
 @PROPERTIES

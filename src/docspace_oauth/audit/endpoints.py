@@ -12,6 +12,7 @@ from docspace_oauth.callers.dependencies import CurrentCaller
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.errors import PROBLEM_JSON
 from docspace_oauth.runtime import SessionDep
+from docspace_oauth.validation import StoredText
 
 router = APIRouter(tags=["audit"], dependencies=[RateLimit])
 
@@ -34,7 +35,7 @@ async def get_audit_events(
         # le: event ids are BIGINT; a larger cursor is a 400, not a database error.
         int | None, Query(ge=1, le=2**63 - 1, description="Cursor: the last event's id.")
     ] = None,
-    client_id: Annotated[str | None, Query(max_length=64)] = None,
+    client_id: Annotated[StoredText | None, Query(max_length=64)] = None,
     action: Annotated[Action | None, Query()] = None,
 ) -> AuditPage:
     events = await service.read_page(

@@ -21,7 +21,7 @@ from docspace_oauth.cli.database import local_settings, run_local
 from docspace_oauth.cli.options import current
 from docspace_oauth.cli.output import note
 from docspace_oauth.runtime import Runtime
-from docspace_oauth.settings import get_settings
+from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.users import service as users
 
 # Addresses that listen everywhere, and the one a browser on this machine reaches them at.
@@ -53,23 +53,18 @@ async def _bootstrap(runtime: Runtime) -> tuple[str, str] | None:
         return (created.user.email, created.api_key) if created else None
 
 
-def run_uvicorn(host: str, port: int, workers: int, log_level: str) -> None:
-    """The listener, configured in this one place."""
-    import uvicorn
-
+def run_uvicorn(settings: Settings, host: str, port: int, workers: int, log_level: str) -> None:
+    """The listener: ops.listener configures uvicorn, in that one place."""
+    from docspace_oauth.ops import listener
     from docspace_oauth.ops.logging import uvicorn_log_config
 
-    uvicorn.run(
-        "docspace_oauth.app:create_app",
-        factory=True,
+    listener.serve(
+        settings,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
         log_config=uvicorn_log_config(log_level),
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
     )
 
 
@@ -110,4 +105,4 @@ def serve(
         typer.echo(key)
     typer.echo(f"Serving on {listener} (issuer {settings.issuer_url})", err=True)
     sys.stdout.flush()
-    run_uvicorn(host, port, workers, log_level)
+    run_uvicorn(settings, host, port, workers, log_level)

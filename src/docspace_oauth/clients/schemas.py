@@ -35,8 +35,12 @@ class GrantType(StrEnum):
 
 DEFAULT_GRANT_TYPES = [GrantType.AUTHORIZATION_CODE.value, GrantType.REFRESH_TOKEN.value]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=256)]
-Description = Annotated[str, StringConstraints(max_length=255)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=256),
+    AfterValidator(validation.stored_text),
+]
+Description = Annotated[validation.StoredText, StringConstraints(max_length=255)]
 Logo = Annotated[str, AfterValidator(validation.logo)]
 HttpUrl = Annotated[str, AfterValidator(validation.http_url)]
 RedirectUri = Annotated[str, AfterValidator(validation.redirect_uri)]

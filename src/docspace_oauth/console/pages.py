@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from docspace_oauth.callers.principal import Caller
-from docspace_oauth.errors import DocSpaceOAuthError
+from docspace_oauth.errors import Channel, DocSpaceOAuthError, client_text
 from docspace_oauth.oauth2 import browser
 from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, client_ip
@@ -94,7 +94,11 @@ class ConsoleError(DocSpaceOAuthError):
         return render_page(
             request,
             "console/error.html",
-            {"heading": self.heading, "message": self.detail, "visitor": None},
+            {
+                "heading": self.heading,
+                "message": client_text(self.detail or "", Channel.TEXT),
+                "visitor": None,
+            },
             status_code=self.page_status,
             scripts=True,
         )

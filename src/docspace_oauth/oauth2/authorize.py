@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, QueryParams
 from starlette.responses import RedirectResponse, Response
 
+from docspace_oauth import parsing
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.service import record as audit_record
 from docspace_oauth.callers.principal import Caller, Scheme
@@ -91,7 +92,12 @@ def _one(params: QueryParams | FormData, name: str) -> str | None:
     if len(values) > 1:
         raise InvalidRequest(f"{name} is given more than once.")
     value = values[0] if values else None
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    if parsing.text(value) is None:
+        # Stored with the pending request (state, nonce, ...): a NUL would fail the INSERT.
+        raise InvalidRequest(f"{name} contains a NUL character or is not text.")
+    return str(value)
 
 
 def ordered(scopes: Sequence[str]) -> list[str]:
@@ -364,13 +370,11 @@ async def consent_page(server: AuthServer, session: AsyncSession, request: Reque
             "csrf_token": browser.consent_csrf_token(server, who.credential),
             "action": f"{server.issuer}{AUTHORIZE_PATH}",
             "user_label": caller.name or caller.email or caller.user_id,
-            "website_host": urlsplit(client.website_url).hostname if client.website_url else "",
-            "redirect_host": urlsplit(pending.redirect_uri).hostname or pending.redirect_uri,
+            # The hosts a browser would go to, whatever a stored URL looks like to Python.
+            "website_host": browser.host_of(client.website_url) if client.website_url else "",
+            "redirect_host": browser.host_of(pending.redirect_uri) or pending.redirect_uri,
         },
-        form_action_origins=[
-            browser.origin_of(server.issuer),
-            browser.origin_of(pending.redirect_uri),
-        ],
+        form_action_origins=browser.form_origins(server.issuer, pending.redirect_uri),
     )
 
 
@@ -513,9 +517,7 @@ def _sign_in_response(
     status_code: int = 200,
 ) -> Response:
     token = browser.login_csrf_token(request)
-    origins = [browser.origin_of(server.issuer)]
-    if target.redirect_uri:
-        origins.append(browser.origin_of(target.redirect_uri))
+    origins = browser.form_origins(server.issuer, target.redirect_uri)
     context: dict[str, Any] = {
         "client": target.client,
         "next": target.next,
@@ -602,8 +604,8 @@ async def sign_in(
 
 
 def _str(form: Mapping[str, Any], name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
+    # Unstorable text (a NUL) reads as absent: it can match no account, token or path.
+    return parsing.text(form.get(name)) or ""
 
 
 def _tenant_field(form: Mapping[str, Any]) -> int | None:

@@ -17,7 +17,6 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.responses import Response
@@ -28,6 +27,7 @@ from docspace_oauth.callers.service import caller_from_api_key, caller_from_sign
 from docspace_oauth.oauth2.errors import CrossOriginRefused
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.security.hashing import keyed_hash
+from docspace_oauth.validation import browser_url
 
 LOGIN_CSRF_COOKIE = "dso_login_csrf"
 
@@ -54,14 +54,22 @@ async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | Non
     return None
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+def origin_of(url: str) -> str | None:
+    """The origin a browser gives `url` (validation.browser_url); None for anything a browser
+    would not send as one (`http://a:b`, `http://[::1`, a port over 65535)."""
+    parsed = browser_url(url)
+    return None if parsed is None else parsed.origin
+
+
+def host_of(url: str) -> str:
+    """The host a browser goes to for `url`, as the consent page names it ("" if none)."""
+    parsed = browser_url(url)
+    return "" if parsed is None else parsed.host
+
+
+def form_origins(*urls: str | None) -> list[str]:
+    """The origins of these URLs, for a page's CSP form-action; unreadable ones left out."""
+    return [o for o in (origin_of(url) for url in urls if url) if o is not None]
 
 
 def refuse_cross_origin(request: Request, issuer: str) -> None:
@@ -70,7 +78,8 @@ def refuse_cross_origin(request: Request, issuer: str) -> None:
     if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
         raise CrossOriginRefused("This form was sent from another site; it was refused.")
     origin = request.headers.get("origin")
-    if origin is not None and (origin == "null" or origin_of(origin) != origin_of(issuer)):
+    if origin is not None and (origin_of(origin) is None or origin_of(origin) != origin_of(issuer)):
+        # "null" (a sandboxed or privacy-sensitive context) and a malformed Origin are foreign.
         raise CrossOriginRefused("This form was sent from another site; it was refused.")
 
 

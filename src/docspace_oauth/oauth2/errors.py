@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from fastapi import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from docspace_oauth.errors import DocSpaceOAuthError
+from docspace_oauth.errors import Channel, DocSpaceOAuthError, client_text
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -40,7 +40,9 @@ class OAuth2Error(DocSpaceOAuthError):
 
     @property
     def description(self) -> str:
-        return self.detail or self.error.replace("_", " ")
+        """What the client is told: never more than RFC 6749's character set, whatever of the
+        request the text quotes (it goes into JSON, a redirect and WWW-Authenticate)."""
+        return client_text(self.detail or self.error.replace("_", " "), Channel.OAUTH)
 
     def body(self) -> dict[str, Any]:
         return {"error": self.error, "error_description": self.description}
@@ -243,7 +245,7 @@ class ErrorPage(DocSpaceOAuthError):
         return render_page(
             request,
             "error.html",
-            {"heading": self.page_heading, "message": self.detail},
+            {"heading": self.page_heading, "message": client_text(self.detail or "", Channel.TEXT)},
             status_code=self.page_status,
         )
 
