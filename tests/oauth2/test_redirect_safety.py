@@ -56,7 +56,12 @@ def test_unregistered_redirect_uri_gets_an_error_page(
     _error_page(_authorize(kit, app, redirect_uri=redirect_uri))
 
 
-@pytest.mark.parametrize("client_id", [str(uuid.uuid4()), "not-a-uuid", "", None])
+# Named ids: xdist's workers must collect the same test names, and a uuid4 differs in each.
+@pytest.mark.parametrize(
+    "client_id",
+    [str(uuid.uuid4()), "not-a-uuid", "", None],
+    ids=["unknown", "not-a-uuid", "empty", "missing"],
+)
 def test_unknown_client_gets_an_error_page(kit: Kit, app: App, client_id: str | None) -> None:
     _error_page(_authorize(kit, app, client_id=client_id))
 
