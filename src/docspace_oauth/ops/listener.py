@@ -3,14 +3,19 @@ on what a client may send before the application sees a request.
 
 Two layers, because neither alone does both jobs:
 
-- uvicorn's h11 protocol buffers at most `max_header_bytes` of an incomplete request line
-  and headers, then answers 400 and closes the connection; a 64 MB header is never read
-  into memory. httptools, which uvicorn picks by default when it is installed, has no such
-  limit at all, so `serve` asks for h11 by name.
-- h11 only bounds what it buffers *before* the head is complete: a head that arrives whole
-  in one read can be larger, and h11 counts no headers. `HeaderLimits`, the outermost check
-  inside the application, refuses any request whose headers exceed either limit with 431
-  (RFC 6585), as problem details.
+- `BoundedHttpTools`: uvicorn's httptools protocol (the fast one), counting the bytes of each
+  request head as they arrive. httptools itself has no limit: a 64 MB header was read whole
+  and answered 200. Past `max_header_bytes` of an unfinished head the connection gets a 431
+  and is closed, so at most that plus one socket read is ever buffered. uvicorn's h11
+  protocol has such a bound, but costs about 0.1 ms more CPU on every request
+  (docs/performance.md), which is why it is not the answer.
+- `HeaderLimits`, the outermost check inside the application, refuses a complete head with
+  more than `max_header_count` fields, or (arriving whole in one read) more than
+  `max_header_bytes`, with 431 (RFC 6585) as problem details.
+
+Subclassing a uvicorn protocol leans on three of its methods (`data_received`,
+`on_headers_complete`, `on_message_complete`); tests/hardening/test_round_two_listener.py
+drives the real `serve` over a socket, so an upgrade that changes them fails there.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import json
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from docspace_oauth.errors import error_for_status
-from docspace_oauth.settings import Settings
+from docspace_oauth.settings import Settings, get_settings
 
 # The bytes of one header line besides its name and value: ": " and CRLF.
 _LINE_OVERHEAD = 4
@@ -66,12 +72,51 @@ class HeaderLimits:
         await send({"type": "http.response.body", "body": body})
 
 
+class BoundedHttpTools(HttpToolsProtocol):
+    """httptools, with a bound on the bytes of a request head (see the module's doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Workers are other processes: they read the limit from the environment too.
+        self._head_limit = get_settings().max_header_bytes
+        self._head_bytes = 0
+        self._in_head = True
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if (
+            self._in_head
+            and self._head_bytes > self._head_limit
+            and not self.transport.is_closing()
+        ):
+            self._refuse_head()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0  # keep-alive: the next request's head
+
+    def _refuse_head(self) -> None:
+        detail = f"The request has header fields larger than {self._head_limit} bytes."
+        body = json.dumps(error_for_status(431, detail).problem("")).encode()
+        head = (
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: application/problem+json\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n"
+        )
+        self.transport.write(head + body)
+        self.transport.close()
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The listener's part of uvicorn's configuration: h11, with its buffer bounded."""
-    return {
-        "http": "h11",
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
-    }
+    """The listener's part of uvicorn's configuration: httptools, with its heads bounded."""
+    del settings  # the protocol reads its limit itself, in every worker
+    return {"http": f"{__name__}:BoundedHttpTools"}
 
 
 def serve(
