@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 logger = logging.getLogger("docspace_oauth")
 
@@ -127,6 +128,16 @@ class DocSpaceOAuthError(Exception):
         return ProblemJSONResponse(
             self.problem(request.url.path), status_code=self.status, headers=self.headers
         )
+
+    async def send_refusal(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The problem, sent by an ASGI middleware that refuses a request before the app (and
+        its handlers) sees it; the connection closes, since the rest is left unread."""
+        response = ProblemJSONResponse(
+            self.problem(scope.get("path", "")),
+            status_code=self.status,
+            headers={**self.headers, "connection": "close"},
+        )
+        await response(scope, receive, send)
 
 
 class BadRequest(DocSpaceOAuthError):

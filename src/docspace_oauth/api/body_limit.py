@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docspace_oauth.errors import PayloadTooLarge
@@ -30,7 +28,7 @@ class BodyLimitMiddleware:
                 declared = ascii_int(value, maximum=2**63 - 1)
         if declared is not None:
             if declared > self.max_bytes:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
             return
@@ -48,7 +46,7 @@ class BodyLimitMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > self.max_bytes:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -58,21 +56,9 @@ class BodyLimitMiddleware:
         ]
         await self.app(scope, _replay(replay, receive), send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
-        body = json.dumps(problem.problem(scope.get("path", ""))).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await problem.send_refusal(scope, receive, send)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

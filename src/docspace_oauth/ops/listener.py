@@ -49,27 +49,16 @@ class HeaderLimits:
         headers = scope.get("headers", [])
         size = sum(len(name) + len(value) + _LINE_OVERHEAD for name, value in headers)
         if len(headers) > self.max_count:
-            await self._refuse(scope, send, f"more than {self.max_count} header fields")
+            await self._refuse(scope, receive, send, f"more than {self.max_count} header fields")
         elif size > self.max_bytes:
-            await self._refuse(scope, send, f"header fields larger than {self.max_bytes} bytes")
+            await self._refuse(
+                scope, receive, send, f"header fields larger than {self.max_bytes} bytes"
+            )
         else:
             await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send, what: str) -> None:
-        problem = error_for_status(431, f"The request has {what}.")
-        body = json.dumps(problem.problem(scope.get("path", ""))).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 431,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        await error_for_status(431, f"The request has {what}.").send_refusal(scope, receive, send)
 
 
 class BoundedHttpTools(HttpToolsProtocol):
