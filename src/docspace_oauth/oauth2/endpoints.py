@@ -25,6 +25,7 @@ from docspace_oauth.oauth2.errors import (
     OAuth2Error,
     UnsupportedGrantType,
 )
+from docspace_oauth.oauth2.page_docs import form_body, page_responses
 from docspace_oauth.oauth2.schemas import (
     BEARER_TOKEN,
     CLIENT_SECURITY,
@@ -117,8 +118,6 @@ def _ok(description: str, cache_control: str = "^no-store$") -> dict[str, Any]:
 
 _METADATA: dict[int | str, dict[str, Any]] = {200: _ok("The metadata", "^public")}
 
-_HTML: dict[str, Any] = {"content": {"text/html": {}}}
-
 
 _MAX_FIELDS = 64
 
@@ -167,7 +166,7 @@ def _cors(request: Request, allowed_origins: tuple[str, ...] | list[str]) -> dic
     "/oauth2/authorize",
     summary="Start an authorization (302 to sign-in, consent, or back with a code)",
     response_class=HTMLResponse,
-    responses={302: {"description": "To sign-in, consent, or the redirect_uri"}, 400: _HTML},
+    responses=page_responses(302, 400),
 )
 async def authorize(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=True) as session:
@@ -178,7 +177,14 @@ async def authorize(request: Request, server: AuthServerDep) -> Response:
     "/oauth2/authorize",
     summary="Submit consent (form: client_id, state, scope); 302 to the redirect_uri",
     response_class=HTMLResponse,
-    responses={302: {"description": "To the redirect_uri with code, state and iss"}, 400: _HTML},
+    responses=page_responses(302, 400, 401, 403),
+    openapi_extra=form_body(
+        csrf_token="The token from the consent page",
+        client_id="The app asking",
+        state="The request's state, as the consent page carries it",
+        scope="A scope allowed (repeated)",
+        decision="allow or deny",
+    ),
 )
 async def submit_consent(request: Request, server: AuthServerDep) -> Response:
     form = await _browser_form(request)
@@ -186,13 +192,23 @@ async def submit_consent(request: Request, server: AuthServerDep) -> Response:
         return await authorization.submit_consent(server, session, request, form)
 
 
-@router.get("/oauth2/consent", summary="The consent page", response_class=HTMLResponse)
+@router.get(
+    "/oauth2/consent",
+    summary="The consent page",
+    response_class=HTMLResponse,
+    responses=page_responses(302, 400, 401),
+)
 async def consent_page(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:
         return await authorization.consent_page(server, session, request)
 
 
-@router.get("/oauth2/login", summary="The sign-in page", response_class=HTMLResponse)
+@router.get(
+    "/oauth2/login",
+    summary="The sign-in page",
+    response_class=HTMLResponse,
+    responses=page_responses(400),
+)
 async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:
         return await authorization.sign_in_page(server, session, request)
@@ -202,7 +218,14 @@ async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
     "/oauth2/login",
     summary="Sign in (form: email, password); sets the asc_auth_key session cookie",
     response_class=HTMLResponse,
-    responses={303: {"description": "Back to /oauth2/authorize"}},
+    responses=page_responses(303, 400, 403, 429),
+    openapi_extra=form_body(
+        csrf_token="The token from the sign-in page",
+        email="The user's email",
+        password="The user's password",
+        tenant="The tenant to sign in to (the console only)",
+        next="Where to go once signed in (from the sign-in page's link)",
+    ),
 )
 async def sign_in(request: Request, server: AuthServerDep) -> Response:
     form = await _browser_form(request)
