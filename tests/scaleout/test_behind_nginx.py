@@ -34,7 +34,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import API_KEY_LINE, ServerProcess, _free_port, run_cli, start_server
+from tests.conftest import (
+    API_KEY_LINE,
+    ServerProcess,
+    _free_port,
+    run_cli,
+    server_env,
+    start_server,
+)
 from tests.factory import client_body
 
 # One worker builds the stack (it runs with the PostgreSQL tests).
@@ -337,3 +344,17 @@ def test_x_forwarded_proto_is_believed_from_the_proxy_only(stack: Stack) -> None
     # sent over plain http by an untrusted peer, changes nothing.
     assert "; secure" in proxied.headers["set-cookie"].lower()
     assert "secure" not in direct.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize("entry", ["*", "nginx", "10.0.0.300"])
+def test_serve_refuses_a_trusted_proxy_it_cannot_parse(tmp_path: Path, entry: str) -> None:
+    # uvicorn alone would take these as a literal no peer equals, or ("*") as trust in
+    # every peer's X-Forwarded-For, read from the left.
+    database = tmp_path / "docspace-oauth.db"
+    env = server_env(f"sqlite:///{database}", DOCSPACE_OAUTH_TRUSTED_PROXIES=f"10.0.0.1,{entry}")
+    result = run_cli(env, "serve", "--port", str(_free_port()))
+    assert result.returncode != 0
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and "DOCSPACE_OAUTH_TRUSTED_PROXIES" in lines[0], lines
+    assert repr(entry) in lines[0]
+    assert not database.exists()
