@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -63,6 +64,36 @@ class Settings(BaseSettings):
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
     metrics_token: str | None = None
+
+    # Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto the listener believes (ops/listener.py). Unset: nobody's; the peer
+    # is the client. Behind a load balancer, name it, or every caller is the balancer.
+    trusted_proxies: str | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _canonical_proxies(cls, value: str | None) -> str | None:
+        # Refused at start rather than silently never matching: uvicorn takes an entry it
+        # cannot parse (a typo, 10.0.0.1/8 with host bits) as a literal that no peer equals,
+        # and "*" as trust in everyone, whose X-Forwarded-For it reads from the left.
+        entries = [entry.strip() for entry in (value or "").split(",") if entry.strip()]
+        canonical = []
+        for entry in entries:
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"DOCSPACE_OAUTH_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR"
+                    " (name each proxy's address or network; '*' is not accepted)"
+                ) from None
+            canonical.append(
+                str(network.network_address) if network.num_addresses == 1 else str(network)
+            )
+        return ",".join(canonical) or None
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return self.trusted_proxies.split(",") if self.trusted_proxies else []
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -5,14 +5,12 @@ Redis. Whatever one instance changes, the other honours on the very next request
 (no sleeps below): client registrations, deactivation, deletion, consent revocation; and the
 rate limits are one budget, counted in Redis, whichever instance is asked.
 
-PostgreSQL and Redis (127.0.0.1:6379, or DOCSPACE_OAUTH_TEST_REDIS_URL) are required; with
-`--db sqlite` these tests are skipped, as the suite runs on SQLite alone then.
+PostgreSQL and Redis (127.0.0.1:6379, or DOCSPACE_OAUTH_TEST_REDIS_URL) are required
+(tests/scaleout/conftest.py); with `--db sqlite` these tests are skipped.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -24,10 +22,8 @@ import pytest
 
 from tests.conftest import (
     API_KEY_LINE,
-    POSTGRES_ADMIN_URL,
     ServerProcess,
     _free_port,
-    _postgres_admin,
     run_cli,
     start_server,
 )
@@ -35,7 +31,6 @@ from tests.factory import client_body
 
 pytestmark = pytest.mark.timeout(240)
 
-REDIS_URL = os.environ.get("DOCSPACE_OAUTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POST_LIMIT = 4
 WINDOW = 3600
 REDIRECT = "https://app.example.com/callback"
@@ -67,31 +62,12 @@ def _start(database_url: str, port: int, env_overrides: dict[str, str]) -> Serve
 
 
 @pytest.fixture(scope="module")
-def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.config.getoption("--db") == "sqlite":
-        pytest.skip("scale-out runs on PostgreSQL (the suite was asked for SQLite only)")
-    name = f"dso_scaleout_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required: {exc}")
-    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(scope="module")
-def pair(postgres_url: str) -> Iterator[Pair]:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:
-        pytest.fail(f"Redis at {REDIS_URL} is required for the scale-out tests: {exc}")
+def pair(postgres_url: str, redis_url: str) -> Iterator[Pair]:
     port_a, port_b = _free_port(), _free_port()
     overrides = {
         # Both answer as one service behind a load balancer: one issuer.
         "DOCSPACE_OAUTH_ISSUER": f"http://127.0.0.1:{port_a}",
-        "DOCSPACE_OAUTH_REDIS_URL": REDIS_URL,
+        "DOCSPACE_OAUTH_REDIS_URL": redis_url,
         "DOCSPACE_OAUTH_RATE_LIMIT_ENABLED": "true",
         "DOCSPACE_OAUTH_RATE_LIMIT_POST": str(POST_LIMIT),
         "DOCSPACE_OAUTH_RATE_LIMIT_WINDOW_SECONDS": str(WINDOW),

@@ -19,6 +19,7 @@ from docspace_oauth.callers.credentials import Kind, presented
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.errors import Unauthenticated
+from docspace_oauth.ops.middleware import client_ip
 from docspace_oauth.runtime import runtime_of
 
 
@@ -37,7 +38,7 @@ async def optional_caller(request: Request) -> Caller | None:
         caller = caller_from_signature(runtime.settings.signature_secret, first.value)
     if caller is None:
         raise Unauthenticated("The credentials given are invalid or expired.")
-    caller = replace(caller, ip=request.client.host if request.client else "")
+    caller = replace(caller, ip=client_ip(request))
     request.state.caller = caller
     return caller
 

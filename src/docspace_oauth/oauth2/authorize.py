@@ -530,7 +530,7 @@ def _sign_in_response(
     response = render_page(
         request, "sign_in.html", context, status_code=status_code, form_action_origins=origins
     )
-    browser.set_login_csrf_cookie(response, server, token)
+    browser.set_login_csrf_cookie(response, server, token, request)
     return response
 
 
@@ -599,7 +599,7 @@ async def sign_in(
         lifetime=timedelta(seconds=server.settings.session_ttl_seconds),
     )
     response = RedirectResponse(f"{server.issuer}{target.next}", status_code=303)
-    browser.set_session_cookie(response, server, api_key)
+    browser.set_session_cookie(response, server, api_key, request)
     return response
 
 

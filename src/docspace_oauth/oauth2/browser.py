@@ -118,11 +118,19 @@ def login_csrf_ok(request: Request, submitted: str | None) -> bool:
     return bool(cookie and submitted) and hmac.compare_digest(str(cookie), str(submitted))
 
 
-def secure_cookies(server: AuthServer) -> bool:
-    return server.settings.cookie_secure or server.issuer.startswith("https://")
+def secure_cookies(server: AuthServer, request: Request | None = None) -> bool:
+    # The request's scheme counts too: behind a trusted proxy that terminates TLS, uvicorn
+    # takes it from X-Forwarded-Proto (ops/listener.py), even if the issuer says http.
+    return (
+        server.settings.cookie_secure
+        or server.issuer.startswith("https://")
+        or (request is not None and request.scope.get("scheme") == "https")
+    )
 
 
-def set_login_csrf_cookie(response: Response, server: AuthServer, token: str) -> None:
+def set_login_csrf_cookie(
+    response: Response, server: AuthServer, token: str, request: Request | None = None
+) -> None:
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -130,11 +138,13 @@ def set_login_csrf_cookie(response: Response, server: AuthServer, token: str) ->
         path="/oauth2",
         httponly=True,
         samesite="strict",
-        secure=secure_cookies(server),
+        secure=secure_cookies(server, request),
     )
 
 
-def set_session_cookie(response: Response, server: AuthServer, api_key: str) -> None:
+def set_session_cookie(
+    response: Response, server: AuthServer, api_key: str, request: Request | None = None
+) -> None:
     response.set_cookie(
         AUTH_COOKIE,
         api_key,
@@ -142,6 +152,6 @@ def set_session_cookie(response: Response, server: AuthServer, api_key: str) -> 
         path="/",
         httponly=True,
         samesite="lax",
-        secure=secure_cookies(server),
+        secure=secure_cookies(server, request),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/oauth2")

@@ -23,6 +23,7 @@ from docspace_oauth.db.engine import begin
 from docspace_oauth.errors import DocSpaceOAuthError
 from docspace_oauth.oauth2.keys import KeyStore, ensure_signing_key
 from docspace_oauth.oauth2.tokens import VerifiedTokens
+from docspace_oauth.ops.middleware import client_ip as client_ip  # re-exported for oauth2
 from docspace_oauth.ratelimit.limiter import RateLimiter
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.settings import Settings
@@ -184,7 +185,3 @@ AuthServerDep = Annotated[AuthServer, Depends(get_auth_server)]
 def auth_server(request: Request) -> AuthServer:
     server: AuthServer = request.app.state.oauth2
     return server
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "-"

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from docspace_oauth.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from docspace_oauth.ops.metrics import render
+from docspace_oauth.ops.middleware import client_ip
 from docspace_oauth.runtime import RuntimeDep
 from docspace_oauth.settings import Settings
 
@@ -55,7 +56,7 @@ def _admit_scraper(request: Request, settings: Settings) -> None:
         return
     if settings.production:
         raise Forbidden("Metrics are off: set DOCSPACE_OAUTH_METRICS_TOKEN to read them.")
-    if not _loopback(request.client.host if request.client else None):
+    if not _loopback(client_ip(request)):
         raise Forbidden("Metrics are readable from this machine only, or with a token.")
 
 

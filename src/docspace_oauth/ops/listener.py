@@ -13,6 +13,12 @@ Two layers, because neither alone does both jobs:
   more than `max_header_count` fields, or (arriving whole in one read) more than
   `max_header_bytes`, with 431 (RFC 6585) as problem details.
 
+Behind reverse proxies (DOCSPACE_OAUTH_TRUSTED_PROXIES), uvicorn's own ProxyHeadersMiddleware
+rewrites the ASGI scope's client and scheme before the application runs, so every consumer of
+the client address (ops.middleware.client_ip: throttles, rate limits, audit, logs) sees the
+real client. It walks X-Forwarded-For from the right and stops at the first address that is
+not a trusted proxy; from an untrusted peer it ignores both headers (docs/architecture.md).
+
 Subclassing a uvicorn protocol leans on three of its methods (`data_received`,
 `on_headers_complete`, `on_message_complete`); tests/hardening/test_round_two_listener.py
 drives the real `serve` over a socket, so an upgrade that changes them fails there.
@@ -103,9 +109,17 @@ class BoundedHttpTools(HttpToolsProtocol):
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The listener's part of uvicorn's configuration: httptools, with its heads bounded."""
-    del settings  # the protocol reads its limit itself, in every worker
-    return {"http": f"{__name__}:BoundedHttpTools"}
+    """The listener's part of uvicorn's configuration: httptools, with its heads bounded (the
+    protocol reads its limit itself, in every worker), and the proxies whose X-Forwarded-For
+    and X-Forwarded-Proto are believed: none unless named."""
+    proxies = settings.trusted_proxy_list
+    return {
+        "http": f"{__name__}:BoundedHttpTools",
+        # Always passed: uvicorn would otherwise read FORWARDED_ALLOW_IPS, and trust
+        # 127.0.0.1 without it, behind the setting's back.
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+    }
 
 
 def serve(
@@ -130,7 +144,6 @@ def serve(
         log_level=log_level,
         log_config=log_config,
         access_log=False,
-        proxy_headers=False,
         server_header=False,
         **uvicorn_options(settings),
     )

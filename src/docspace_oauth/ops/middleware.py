@@ -1,6 +1,6 @@
 """The edge of every request: an id (taken from X-Request-ID when sane, else made), the
 headers every response owes (api.response_headers), a metrics sample and one structured log
-line."""
+line; and the one reading of the client's address."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docspace_oauth.api.response_headers import owed
@@ -19,6 +20,18 @@ from docspace_oauth.ops.metrics import LATENCY, REQUESTS
 
 logger = logging.getLogger("docspace_oauth.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def client_ip(request: HTTPConnection) -> str:
+    return client_address(request.scope)
+
+
+def client_address(scope: Scope) -> str:
+    """The address throttles, rate limits, the audit trail and the logs key on: the peer's,
+    or, from a trusted proxy, the client X-Forwarded-For names (the listener rewrote the
+    scope before the application ran: ops/listener.py)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
 
 
 @lru_cache(maxsize=4096)
@@ -81,7 +94,7 @@ class RequestContextMiddleware:
                     "route": template,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 3),
-                    "client": (scope.get("client") or ("", 0))[0],
+                    "client": client_address(scope),
                 },
             )
             request_id.reset(token)

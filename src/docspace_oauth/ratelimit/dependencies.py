@@ -5,6 +5,7 @@ from fastapi import Request
 from docspace_oauth.api.response_headers import owe
 from docspace_oauth.callers.dependencies import OptionalCaller
 from docspace_oauth.errors import RateLimited
+from docspace_oauth.ops.middleware import client_ip
 from docspace_oauth.runtime import Runtime, runtime_of
 
 
@@ -23,9 +24,7 @@ async def enforce_rate_limit(request: Request, caller: OptionalCaller) -> None:
     if not runtime.settings.rate_limit_enabled:
         return
     method = request.method
-    who = (
-        caller.rate_limit_key if caller else f"ip:{request.client.host if request.client else '-'}"
-    )
+    who = caller.rate_limit_key if caller else f"ip:{client_ip(request)}"
     decision = await runtime.limiter.hit(
         f"{who}:{method}", _limit_for(method, runtime), runtime.settings.rate_limit_window_seconds
     )
