@@ -39,6 +39,7 @@ from docspace_oauth.oauth2.errors import (
 from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import (
+    Authentication,
     Grant,
     mint_access_token,
     mint_id_token,
@@ -83,6 +84,15 @@ class Identity:
     name: str
     email: str
     nonce: str | None
+    authentication: Authentication | None = None
+
+
+def _authentication(
+    session_id: str | None, auth_time: datetime | None, amr: str | None
+) -> Authentication | None:
+    if session_id is None or auth_time is None:
+        return None
+    return Authentication(int(auth_time.timestamp()), session_id, tuple((amr or "").split()))
 
 
 def _require(record: ClientRecord, grant: GrantType) -> None:
@@ -126,6 +136,7 @@ def _mint(
             access_token=access.value,
             ttl=ttl,
             now=now,
+            authentication=identity.authentication,
         )
     return TokenResult(
         access_token=access.value,
@@ -250,6 +261,9 @@ async def authorization_code(
                     audience=claimed.audience,
                     created_at=now,
                     revoked_at=None,
+                    session_id=claimed.session_id,
+                    auth_time=claimed.auth_time,
+                    amr=claimed.amr,
                 )
                 await repository.add_family(tx, db, family, refresh[1] if refresh else None)
     if claimed is None:
@@ -279,7 +293,12 @@ async def authorization_code(
             family_id=family_id,
         ),
         refresh_token=refresh[0] if refresh else None,
-        identity=Identity(claimed.user_name, claimed.user_email, claimed.nonce),
+        identity=Identity(
+            claimed.user_name,
+            claimed.user_email,
+            claimed.nonce,
+            _authentication(claimed.session_id, claimed.auth_time, claimed.amr),
+        ),
     )
 
 
@@ -386,7 +405,12 @@ async def refresh_token(
         ),
         refresh_token=refresh[0] if refresh else None,
         # OIDC Core 12.2: a refreshed id_token carries no nonce.
-        identity=Identity(name, email, None),
+        identity=Identity(
+            name,
+            email,
+            None,
+            _authentication(family.session_id, family.auth_time, family.amr),
+        ),
     )
 
 

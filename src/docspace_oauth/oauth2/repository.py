@@ -170,6 +170,9 @@ class ClaimedCode:
     user_email: str
     audience: str
     expires_at: datetime
+    session_id: str | None
+    auth_time: datetime | None
+    amr: str | None
 
 
 _CLAIM_CODE = Statement(
@@ -192,7 +195,7 @@ async def claim_code(
     claimed = ClaimedCode(*row)
     expires_at = as_utc(claimed.expires_at)
     assert expires_at is not None
-    return replace(claimed, expires_at=expires_at)
+    return replace(claimed, expires_at=expires_at, auth_time=as_utc(claimed.auth_time))
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +315,9 @@ class Family:
     user_email: str
     audience: str
     revoked_at: datetime | None
+    session_id: str | None
+    auth_time: datetime | None
+    amr: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +353,10 @@ async def family_state(tx: DirectTransaction, family_id: str) -> FamilyState | N
     if row is None:
         return None
     family = Family(*row[:-1])
-    return FamilyState(replace(family, revoked_at=as_utc(family.revoked_at)), row[-1])
+    family = replace(
+        family, revoked_at=as_utc(family.revoked_at), auth_time=as_utc(family.auth_time)
+    )
+    return FamilyState(family, row[-1])
 
 
 _CONSENT_GENERATION = Statement(
