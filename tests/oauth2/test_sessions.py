@@ -241,6 +241,6 @@ def test_header_caller_asking_prompt_login_gets_the_sign_in_page(kit: Kit) -> No
         assert 'name="password"' in page.text
         # And max_age, which such a caller cannot meet either.
         aged = Flow(kit, app, max_age="600")
-        assert portal_browser.get(aged.url).headers["location"].startswith(
-            f"{kit.base}/oauth2/login?"
+        assert (
+            portal_browser.get(aged.url).headers["location"].startswith(f"{kit.base}/oauth2/login?")
         )
