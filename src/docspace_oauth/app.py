@@ -32,6 +32,7 @@ from docspace_oauth.ratelimit.limiter import build_limiter
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
+from docspace_oauth.sessions import endpoints as sessions
 from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 from docspace_oauth.web import endpoints as web
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth2.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
+    app.include_router(sessions.router)
     app.include_router(console.router)
     app.include_router(web.router)
     # Before /static, which would otherwise take these paths and answer 404.
