@@ -58,6 +58,7 @@ from tests.oauth2.conftest import REDIRECT, App, Kit, portal_user
 AREAS = {
     "management": re.compile(r"^/api/2\.0/(oauth2/)?(clients|scopes)(/|$)"),
     "audit": re.compile(r"^/api/2\.0/audit$"),
+    "sessions": re.compile(r"^/api/2\.0/sessions(/|$)"),
     "oauth2": re.compile(
         r"^/oauth2/(token|introspect|revoke|userinfo|jwks)$"
         r"|^(/oauth2)?/\.well-known/(openid-configuration|oauth-authorization-server)$"
@@ -144,7 +145,7 @@ def test_every_api_operation_is_in_a_fuzzed_area(live_server):
     assert set(EXCLUDED) <= set(spec["paths"]), set(EXCLUDED) - set(spec["paths"])
 
 
-@pytest.mark.parametrize("area", ["management", "audit"])
+@pytest.mark.parametrize("area", ["management", "audit", "sessions"])
 def test_fuzz_every_operation(live_server, fuzz_keys, area):
     schema = schemathesis.openapi.from_url(f"{live_server.url}/openapi.json")
     operations = list(_operations(schema, AREAS[area]))
