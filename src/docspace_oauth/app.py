@@ -19,6 +19,7 @@ from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
 from docspace_oauth.console import endpoints as console
+from docspace_oauth.console import sessions as console_sessions
 from docspace_oauth.db.direct import open_direct
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scopes.router)
     app.include_router(audit.router)
     app.include_router(sessions.router)
+    app.include_router(console_sessions.router)  # before the console's catch-all
     app.include_router(console.router)
     app.include_router(web.router)
     # Before /static, which would otherwise take these paths and answer 404.
