@@ -57,6 +57,16 @@ CASES: dict[str, tuple[str, str, int, Case]] = {
         401,
         lambda http, cid: http.get(f"/oauth2/consent?client_id={cid}&state=x"),
     ),
+    "authorization request by POST, no credentials": (
+        "post",
+        "/oauth2/authorize",
+        303,
+        lambda http, cid: http.post(
+            "/oauth2/authorize",
+            content=_authorize_query(cid),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ),
     "consent decision, from another site": (
         "post",
         "/oauth2/authorize",

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from docspace_oauth.callers.credentials import presented
 from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2 import authorize as authorization
 from docspace_oauth.oauth2 import client_auth, consent, grants, introspection, keys
@@ -187,7 +188,7 @@ async def authorize(request: Request, server: AuthServerDep) -> Response:
     "is the consent page's decision (client_id, state, scope), which must come from our page "
     "(its csrf_token, and no foreign Origin).",
     response_class=HTMLResponse,
-    responses=page_responses(302, 400, 401, 403),
+    responses=page_responses(302, 303, 400, 401, 403),
     openapi_extra=form_body(
         response_type="code: this form is an authorization request (then, as for GET: "
         "client_id, redirect_uri, scope, state, nonce, code_challenge, "
@@ -201,10 +202,17 @@ async def authorize(request: Request, server: AuthServerDep) -> Response:
 )
 async def authorize_post(request: Request, server: AuthServerDep) -> Response:
     form = await _browser_form(request)
+    is_request = "response_type" in form
+    if is_request and not presented(request):
+        # Sent from the app's site, the form comes without our SameSite=Lax cookie, which
+        # the browser does send on a top-level GET: as that GET, the request is answered as
+        # a GET is, a signed-in browser included.
+        location = f"{server.issuer}{authorization.request_path(form)}"
+        return RedirectResponse(location, status_code=303, headers=NO_STORE)
     async with server.transaction(write=True) as session:
-        if "response_type" in form:
+        if is_request:
             # An authorization request asks for nothing on the user's behalf by itself (its
-            # answer is the same pages and redirects as GET's), so it takes no CSRF token.
+            # answers are the GET's pages and redirects), so it takes no CSRF token.
             return _go(await authorization.authorize(server, session, request, form))
         return _go(await consent.submit_consent(server, session, request, form))
 
