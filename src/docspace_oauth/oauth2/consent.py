@@ -16,8 +16,9 @@ from starlette.responses import Response
 
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.service import record as audit_record
+from docspace_oauth.callers.principal import Caller
 from docspace_oauth.consents import repository as consents
-from docspace_oauth.models import utcnow
+from docspace_oauth.models import AuthorizationRequest, utcnow
 from docspace_oauth.oauth2 import browser, repository
 from docspace_oauth.oauth2.authorize import (
     AUTHORIZE_PATH,
@@ -38,6 +39,7 @@ from docspace_oauth.oauth2.errors import (
     OAuth2Error,
     UnauthorizedClient,
 )
+from docspace_oauth.oauth2.repository import ClientRecord
 from docspace_oauth.oauth2.state import AuthServer, client_ip
 from docspace_oauth.scopes.catalogue import BY_NAME
 from docspace_oauth.web import render_page
@@ -86,14 +88,11 @@ def _form_scopes(form: FormData) -> list[str]:
     return scopes
 
 
-async def submit_consent(
+async def _claimed(
     server: AuthServer, session: AsyncSession, request: Request, form: FormData
-) -> Decision:
-    """POST /oauth2/authorize: client_id, state, scope (repeated or space-separated).
-
-    As in DocSpace (Spring Authorization Server), a submission without any scope is a denial;
-    so is `decision=deny` from our own page. Only scopes that were requested can be granted.
-    """
+) -> tuple[Caller, AuthorizationRequest, ClientRecord]:
+    """The signed-in caller, and the pending request its form answers (taken away: it is
+    answered once) with its client; an error page for anything stale or foreign."""
     browser.refuse_cross_origin(request, server.issuer)
     who = await browser.signed_in(request, server)
     if who is None:
@@ -116,6 +115,18 @@ async def submit_consent(
         raise ErrorPage("The app that sent you here is no longer registered.")
     if pending.redirect_uri not in record.redirect_uris:
         raise ErrorPage("The app no longer has the address it asked to send you back to.")
+    return caller, pending, record
+
+
+async def submit_consent(
+    server: AuthServer, session: AsyncSession, request: Request, form: FormData
+) -> Decision:
+    """POST /oauth2/authorize: client_id, state, scope (repeated or space-separated).
+
+    As in DocSpace (Spring Authorization Server), a submission without any scope is a denial;
+    so is `decision=deny` from our own page. Only scopes that were requested can be granted.
+    """
+    caller, pending, record = await _claimed(server, session, request, form)
     state_out = pending.state or None
 
     def back(error: OAuth2Error) -> AuthorizeRedirect:
@@ -135,23 +146,7 @@ async def submit_consent(
     granted = [s for s in requested if s in given]
     if _first(form, "decision") == "deny" or not granted:
         raise back(AccessDenied("The user did not allow access."))
-    existing = await consents.get(session, record.client_id, caller.user_id)
-    kept = existing.scopes.split() if existing is not None and not existing.revoked else []
-    generation = await consents.grant(
-        session,
-        client_id=record.client_id,
-        user_id=caller.user_id,
-        tenant_id=caller.tenant_id,
-        scopes=" ".join(ordered([*kept, *granted])),
-        now=utcnow(),
-    )
-    await audit_record(
-        session,
-        caller,
-        Action.CONSENT_GRANT,
-        client_id=record.client_id,
-        details={"scopes": ordered(granted)},
-    )
+    generation = await _record_consent(session, caller, record.client_id, granted)
     code = await issue_code(
         server,
         session,
@@ -169,6 +164,31 @@ async def submit_consent(
         ),
     )
     return Decision(success_location(server, pending.redirect_uri, code, state_out))
+
+
+async def _record_consent(
+    session: AsyncSession, caller: Caller, client_id: str, granted: list[str]
+) -> int:
+    """Store the consent, merged with what the user granted the client before, and audit it;
+    the consent's generation, for the code."""
+    existing = await consents.get(session, client_id, caller.user_id)
+    kept = existing.scopes.split() if existing is not None and not existing.revoked else []
+    generation = await consents.grant(
+        session,
+        client_id=client_id,
+        user_id=caller.user_id,
+        tenant_id=caller.tenant_id,
+        scopes=" ".join(ordered([*kept, *granted])),
+        now=utcnow(),
+    )
+    await audit_record(
+        session,
+        caller,
+        Action.CONSENT_GRANT,
+        client_id=client_id,
+        details={"scopes": ordered(granted)},
+    )
+    return generation
 
 
 def _first(form: FormData | QueryParams, name: str) -> str | None:

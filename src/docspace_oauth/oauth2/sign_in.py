@@ -24,7 +24,7 @@ from docspace_oauth import parsing
 from docspace_oauth.callers.credentials import AUTH_COOKIE
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.clients.service import parse_client_id
-from docspace_oauth.models import Client
+from docspace_oauth.models import Client, User
 from docspace_oauth.oauth2 import browser, repository
 from docspace_oauth.oauth2.authorize import (
     AUTHORIZE_PATH,
@@ -187,6 +187,16 @@ async def sign_in(
             status_code=429 if wait else 400,
             error=message,
         )
+    cookie = await _start_session(server, session, request, user)
+    response = RedirectResponse(f"{server.issuer}{target.after_sign_in()}", status_code=303)
+    browser.set_session_cookie(response, server, cookie, request)
+    return response
+
+
+async def _start_session(
+    server: AuthServer, session: AsyncSession, request: Request, user: User
+) -> str:
+    """The password was right: a session (or this browser's, renewed), and its cookie."""
     cookie, _ = await sessions.sign_in(
         session,
         server.hash_key,
@@ -200,9 +210,7 @@ async def sign_in(
         ),
         request.cookies.get(AUTH_COOKIE, ""),
     )
-    response = RedirectResponse(f"{server.issuer}{target.after_sign_in()}", status_code=303)
-    browser.set_session_cookie(response, server, cookie, request)
-    return response
+    return cookie
 
 
 def _str(form: Mapping[str, Any], name: str) -> str:
