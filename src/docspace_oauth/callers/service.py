@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.callers.credentials import API_KEY_PREFIX
 from docspace_oauth.callers.principal import Caller, Scheme, SessionInfo
 from docspace_oauth.db.direct import DirectDB, Statement, as_utc
-from docspace_oauth.models import ApiKey, Role, SignInSession, User
+from docspace_oauth.models import ApiKey, EndReason, Role, SignInSession, User
 from docspace_oauth.parsing import ascii_int, flag
 from docspace_oauth.security.hashing import keyed_hash
 
@@ -69,7 +69,7 @@ async def revoke_session_key(session: AsyncSession, hash_key: bytes, raw: str) -
     await session.execute(
         update(SignInSession)
         .where(SignInSession.key_hash == key_hash, SignInSession.ended_at.is_(None))
-        .values(ended_at=now, end_reason="signed-out"),
+        .values(ended_at=now, end_reason=EndReason.SIGNED_OUT.value),
         execution_options={"synchronize_session": False},
     )
     return bool(getattr(result, "rowcount", 0))

@@ -5,7 +5,7 @@ from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.server_secret import ServerSecret
-from docspace_oauth.models.session import SessionClient, SignInSession
+from docspace_oauth.models.session import EndReason, SessionClient, SignInSession
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
     AuthorizationCode,
@@ -27,6 +27,7 @@ __all__ = [
     "ClientData",
     "ClientRow",
     "Consent",
+    "EndReason",
     "RefreshToken",
     "RevokedAccessToken",
     "Role",

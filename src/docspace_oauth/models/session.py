@@ -12,11 +12,21 @@ back-channel) has to tell, and what the "Where you're signed in" page shows.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from docspace_oauth.models.base import Base
+
+
+class EndReason(StrEnum):
+    """Why a session ended (`sessions.end_reason`)."""
+
+    SIGNED_OUT = "signed-out"
+    REPLACED = "replaced"  # another user signed in in the same browser
+    BY_USER = "ended-by-user"
+    BY_ADMIN = "ended-by-admin"
 
 
 class SignInSession(Base):
@@ -42,7 +52,7 @@ class SignInSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
-    # Why it ended: signed-out, replaced, ended-by-user, ended-by-admin, ...
+    # Why it ended (EndReason).
     end_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
 

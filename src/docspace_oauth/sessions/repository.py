@@ -16,18 +16,19 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.callers.service import issue_api_key
-from docspace_oauth.models import ApiKey, Client, SessionClient, SignInSession, User, utcnow
+from docspace_oauth.models import (
+    ApiKey,
+    Client,
+    EndReason,
+    SessionClient,
+    SignInSession,
+    User,
+    utcnow,
+)
 from docspace_oauth.oauth2.repository import dialect_insert
 from docspace_oauth.security.hashing import keyed_hash
 
 _NO_SYNC = {"synchronize_session": False}
-
-
-class EndReason:
-    SIGNED_OUT = "signed-out"
-    REPLACED = "replaced"  # another user signed in in the same browser
-    BY_USER = "ended-by-user"
-    BY_ADMIN = "ended-by-admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ async def sign_in(
         old.key_hash = key_hash
         old.auth_time = now
         old.amr = new.amr
-        old.ip = new.ip
+        old.ip = new.ip[:64]
+        old.user_agent = new.user_agent[:256]
         old.expires_at = now + new.lifetime
         await session.flush()
         return raw, old
@@ -102,7 +104,7 @@ async def _revoke_key(session: AsyncSession, key_hash: str, now: datetime) -> No
 
 
 async def end(
-    session: AsyncSession, session_id: str, reason: str, *, now: datetime | None = None
+    session: AsyncSession, session_id: str, reason: EndReason, *, now: datetime | None = None
 ) -> bool:
     """End a live session; False when it had ended (or expired) already."""
     now = now or utcnow()
@@ -113,7 +115,7 @@ async def end(
             SignInSession.ended_at.is_(None),
             SignInSession.expires_at > now,
         )
-        .values(ended_at=now, end_reason=reason)
+        .values(ended_at=now, end_reason=reason.value)
         .returning(SignInSession.key_hash),
         execution_options=_NO_SYNC,
     )

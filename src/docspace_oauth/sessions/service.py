@@ -14,9 +14,9 @@ from docspace_oauth.audit.service import record
 from docspace_oauth.callers import roles
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.errors import NotFound
-from docspace_oauth.models import utcnow
+from docspace_oauth.models import EndReason, utcnow
 from docspace_oauth.sessions import repository
-from docspace_oauth.sessions.repository import EndReason, SessionView
+from docspace_oauth.sessions.repository import SessionView
 
 _NOT_FOUND = "There is no such session (or it has ended)."
 
@@ -52,6 +52,6 @@ async def end(session: AsyncSession, caller: Caller, session_id: str) -> str:
         session,
         caller,
         Action.SESSION_END,
-        details={"session_id": row.id, "user_id": row.user_id, "reason": reason},
+        details={"session_id": row.id, "user_id": row.user_id, "reason": reason.value},
     )
     return row.id
