@@ -26,8 +26,10 @@ GENEROUS = {
     "DOCSPACE_OAUTH_RATE_LIMIT_WINDOW_SECONDS": "3600",
 }
 BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
-ADMIN_EMAIL = f"headers-{uuid.uuid4().hex[:8]}@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
+# The fixture's admin (a new one each time the module fixture is set up): the walk signs in
+# as them to have a session to end.
+ADMIN: dict[str, str] = {}
 Call = Callable[[httpx.Client, str], httpx.Response]
 
 
@@ -84,7 +86,7 @@ def _end_a_session(http: httpx.Client, base: str) -> httpx.Response:
         found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert found is not None, page.text
         fields = {"csrf_token": found[1], "next": "/console"}
-        credentials = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        credentials = {"email": ADMIN["email"], "password": ADMIN_PASSWORD}
         assert browser.post("/oauth2/login", data={**fields, **credentials}).status_code == 303
     listed = http.get("/api/2.0/sessions").json()["data"]
     return http.delete(f"/api/2.0/sessions/{listed[0]['session_id']}")
@@ -116,9 +118,10 @@ WALK = list(_walk())
 def limited(database_url: str) -> Iterator[tuple[ServerProcess, str]]:
     server = start_server(database_url, **GENEROUS)
     try:
+        ADMIN["email"] = email = f"headers-{uuid.uuid4().hex[:8]}@example.com"
         result = run_cli(
             server.env,
-            *("users", "create", ADMIN_EMAIL, "--role", "admin", "--tenant", "9"),
+            *("users", "create", email, "--role", "admin", "--tenant", "9"),
             "--password-stdin",
             stdin=ADMIN_PASSWORD + "\n",
         )
