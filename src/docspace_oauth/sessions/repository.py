@@ -78,7 +78,9 @@ async def sign_in(
     if old is not None and _live(old, now):
         await end(session, old.id, EndReason.REPLACED, now=now)
     row = SignInSession(
-        id=secrets.token_urlsafe(24),
+        # 160 random bits in hex: an id that never starts with "-", so that it is never taken
+        # for an option on a command line (`docspace-oauth sessions end ID`).
+        id=secrets.token_hex(20),
         key_hash=key_hash,
         user_id=new.user_id,
         tenant_id=new.tenant_id,
