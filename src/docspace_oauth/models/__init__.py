@@ -4,6 +4,7 @@ from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
@@ -19,6 +20,8 @@ from docspace_oauth.models.user import ApiKey, Role, User
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "AuditPruneWindow",
+    "AuthFailureWindow",
     "AuthorizationCode",
     "AuthorizationRequest",
     "Base",
@@ -26,6 +29,7 @@ __all__ = [
     "ClientData",
     "ClientRow",
     "Consent",
+    "JanitorLease",
     "RefreshToken",
     "RevokedAccessToken",
     "Role",
