@@ -24,10 +24,11 @@ class Sizes:
     reps_small: int  # timed deletions / revocations per size
     reps_large: int
     single_use_rate: int  # codes / refresh tokens seeded per second of a run
+    prune_rows: int  # expired rows the janitor deletes while the server is under load
 
 
-FULL = Sizes(10, 2, 1_000, 1_000_000, 100, 100_000, 7, 5, 6_000)
-QUICK = Sizes(1, 0, 100, 2_000, 10, 1_000, 2, 2, 6_000)
+FULL = Sizes(10, 2, 1_000, 1_000_000, 100, 100_000, 7, 5, 6_000, 1_000_000)
+QUICK = Sizes(1, 0, 100, 2_000, 10, 1_000, 2, 2, 6_000, 8_000)
 CONNECTIONS = (16, 64)
 
 
