@@ -31,6 +31,8 @@ FUZZ_TENANT = 7_000_003
 OAUTH_FUZZ_TENANT = 7_000_004
 OAUTH_TENANT = 7_000_005
 OAUTH_OTHER_TENANT = 7_000_006
+# The form fuzzer's person (test_fuzz_forms.py): their apps, consents and sessions.
+FORMS_TENANT = 7_000_007
 
 
 @dataclass
