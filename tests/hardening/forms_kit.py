@@ -17,6 +17,8 @@ from urllib.parse import quote, urlencode
 import httpx
 from hypothesis import strategies as st
 
+from tests.conftest import LiveServer
+from tests.factory import client_body
 from tests.oauth2.conftest import REDIRECT, form_data, hidden_fields
 
 Fields = list[tuple[str, str]]
@@ -97,6 +99,33 @@ class Browser:
 
     def close(self) -> None:
         self.http.close()
+
+
+@dataclass
+class World:
+    """A person of the form fuzzer's tenant, signed in to the console, and an app of theirs
+    that asks them for consent (the `world` fixture, conftest.py)."""
+
+    live: LiveServer
+    email: str
+    api_key: str
+    console: Browser
+    app_id: str
+    stale_console_token: str
+    stale_consent_token: str
+    apps: dict[str, str] = field(default_factory=dict)
+
+    def new_app(self) -> str:
+        with self.live.client(self.api_key) as api:
+            response = api.post("/api/2.0/clients", json=client_body())
+        assert response.status_code == 201, response.text
+        return str(response.json()["client_id"])
+
+    def app(self, purpose: str) -> str:
+        """One app per purpose, made once (each form disables, edits... its own)."""
+        if purpose not in self.apps:
+            self.apps[purpose] = self.new_app()
+        return self.apps[purpose]
 
 
 def sign_in(base: str, email: str, tenant: int) -> Browser:

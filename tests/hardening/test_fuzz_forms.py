@@ -27,9 +27,10 @@ from __future__ import annotations
 import collections
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -39,16 +40,18 @@ from hypothesis import strategies as st
 from docspace_oauth.console.endpoints import router as console_router
 from docspace_oauth.console.statuses import STATUSES
 from tests.conftest import LiveServer
-from tests.factory import client_body
 from tests.hardening.conftest import FORMS_TENANT
 from tests.hardening.forms_kit import (
     BAD_TOKENS,
     LOGO_SVG,
     NO_FILE,
     PASSWORD,
+    SPECIAL,
     TOKENS,
+    UNICODE_DIGITS,
     Browser,
     Fields,
+    World,
     app_fields,
     authorize_path,
     hostile_path_id,
@@ -64,52 +67,6 @@ FORM_EXAMPLES = int(os.environ.get("DOCSPACE_OAUTH_FUZZ_EXAMPLES", "15"))
 # A bad token may meet a refusal that comes first: an unreadable form (400), a sign-in
 # link that leads nowhere we send people (400), a body over the limit (413).
 REFUSED = frozenset({400, 403, 413})
-
-
-@dataclass
-class World:
-    """A person of the forms tenant (signed in to the console), and an app of theirs that
-    asks them for consent."""
-
-    live: LiveServer
-    email: str
-    api_key: str
-    console: Browser
-    app_id: str
-    stale_console_token: str
-    stale_consent_token: str
-    apps: dict[str, str] = field(default_factory=dict)
-
-    def new_app(self) -> str:
-        with self.live.client(self.api_key) as api:
-            response = api.post("/api/2.0/clients", json=client_body())
-        assert response.status_code == 201, response.text
-        return str(response.json()["client_id"])
-
-    def app(self, purpose: str) -> str:
-        """One app per purpose, made once (each form disables, edits... its own)."""
-        if purpose not in self.apps:
-            self.apps[purpose] = self.new_app()
-        return self.apps[purpose]
-
-
-@pytest.fixture(scope="session")
-def world(live_server: LiveServer) -> Iterator[World]:
-    email = f"forms-{uuid.uuid4().hex[:8]}@hardening.example"
-    key = live_server.create_user(email, "admin", FORMS_TENANT, password=PASSWORD)
-    console = sign_in(live_server.url, email, FORMS_TENANT)
-    # A session that signs out: its tokens are the stale ones.
-    gone = sign_in(live_server.url, email, FORMS_TENANT)
-    stale = dict(gone.page("/console/clients"))["csrf_token"]
-    w = World(live_server, email, key, console, "", stale, "")
-    w.app_id = w.new_app()
-    w.stale_consent_token = dict(gone.page(pending_consent(gone, w.app_id)))["csrf_token"]
-    assert gone.post("/console/sign-out", [("csrf_token", stale)]).status_code == 303
-    gone.close()
-    try:
-        yield w
-    finally:
-        console.close()
 
 
 @dataclass
@@ -358,6 +315,41 @@ def test_hostile_forms(live_server: LiveServer, world: World, name: str) -> None
     fuzz()
     _valid(world, form)
     print(f"\n{name}: {sum(statuses.values())} examples, statuses {sorted(statuses.items())}")
+
+
+def _sweep(opened: Opened, value: str) -> list[tuple[str, Any, bool]]:
+    """(what, answer, must it be refused) for one value: as the CSRF token; as the app id
+    in the path; in every field at once."""
+    others = [pair for pair in opened.hidden if pair[0] != "csrf_token"]
+    token = [("csrf_token", opened.token)] if opened.token is not None else []
+    every = [(name, value) for name, _ in [*others, *opened.typed]]
+    sent: list[tuple[str, Any, bool]] = []
+    # The refusals first: a valid "every field" post may sign out or delete.
+    if token:
+        forged = [*others, *opened.typed, ("csrf_token", value)]
+        sent.append(("token", _send(opened, forged, opened.files), True))
+    valid = [*opened.hidden, *opened.typed]
+    if opened.path_id and value not in {"", ".", ".."} and "/" not in value:
+        answer = _send(opened, valid, opened.files, quote(value, safe=""))
+        sent.append(("path id", answer, False))
+    sent.append(("every field", _send(opened, [*every, *token], opened.files), False))
+    return sent
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_every_special_value_in_every_field(
+    live_server: LiveServer, world: World, name: str
+) -> None:
+    """The values that broke something once, or would be likeliest to (forms_kit.SPECIAL,
+    UNICODE_DIGITS), each tried everywhere: random draws meet them too rarely to rely on."""
+    form = FORMS[name]
+    documented = _documented(httpx.get(f"{live_server.url}/openapi.json").json(), form.route)
+    for value in (*SPECIAL, *UNICODE_DIGITS):
+        for what, response, refused in _sweep(form.open(world), value):
+            _check(response, documented, f"{name}: {value!r} as {what}")
+            if refused:
+                assert response.status_code in REFUSED, (value, response.status_code)
+    _valid(world, form)
 
 
 def test_the_console_status_table_names_every_route() -> None:
