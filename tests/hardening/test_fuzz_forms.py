@@ -54,6 +54,7 @@ from tests.hardening.forms_kit import (
     World,
     app_fields,
     authorize_path,
+    authorize_query,
     hostile_path_id,
     mutate,
     mutate_logo,
@@ -148,6 +149,16 @@ def _consent_page(w: World) -> Opened:
     return Opened(w.console, "GET", "/oauth2/consent", [], typed, _shown('name="decision"'))
 
 
+def _authorize(w: World) -> Opened:
+    """The link an app sends the signed-in person to: on to the consent page."""
+    typed = authorize_query(w.app_id)
+    return Opened(w.console, "GET", "/oauth2/authorize", [], typed, _redirect_302("/consent?"))
+
+
+def _redirect_302(path: str) -> Callable[[httpx.Response], bool]:
+    return lambda r: r.status_code == 302 and path in r.headers.get("location", "")
+
+
 def _sign_in_page(w: World) -> Opened:
     """Asked for by someone already signed in: straight on to where it leads."""
     typed = [("next", "/console/clients"), ("switch", "1")]
@@ -213,6 +224,7 @@ FORMS = {
     "sign-in (console)": Form(("POST", "/oauth2/login"), _sign_in_console),
     "sign-in (app)": Form(("POST", "/oauth2/login"), _sign_in_app),
     "sign-in page": Form(("GET", "/oauth2/login"), _sign_in_page),
+    "authorize link": Form(("GET", "/oauth2/authorize"), _authorize),
     "consent": Form(("POST", "/oauth2/authorize"), _consent),
     "consent page": Form(("GET", "/oauth2/consent"), _consent_page),
     "console: create": Form(("POST", "/console/clients/new"), _create),
