@@ -88,6 +88,11 @@ class Opened:
     def token(self) -> str | None:
         return dict(self.hidden).get("csrf_token")
 
+    def close(self, w: World) -> None:
+        """A browser of this form's own (a fresh sign-in, a new session) is done with."""
+        if self.browser is not w.console:
+            self.browser.close()
+
 
 @dataclass(frozen=True)
 class Form:
@@ -114,7 +119,9 @@ def _sign_in_console(w: World) -> Opened:
     browser = Browser(w.live.url)
     hidden = browser.page("/oauth2/login", [("next", "/console")])
     typed = [("email", w.email), ("password", PASSWORD), ("tenant", str(FORMS_TENANT))]
-    stale = dict(Browser(w.live.url).page("/oauth2/login", [("next", "/console")]))
+    other = Browser(w.live.url)  # another browser's token: the wrong double-submit pair
+    stale = dict(other.page("/oauth2/login", [("next", "/console")]))
+    other.close()
     return Opened(
         browser, "POST", "/oauth2/login", hidden, typed, _redirect("/console"),
         stale=stale["csrf_token"],
@@ -277,6 +284,7 @@ def _valid(w: World, form: Form) -> None:
     """The form as the page holds it, with what a person types: it works."""
     opened = form.open(w)
     response = _send(opened, [*opened.hidden, *opened.typed], opened.files)
+    opened.close(w)
     assert opened.succeeded(response), (response.status_code, response.text[:2000])
 
 
@@ -319,6 +327,7 @@ def test_hostile_forms(live_server: LiveServer, world: World, name: str) -> None
         if opened.path_id and data.draw(st.integers(0, 7), label="path id") == 0:
             path_id = hostile_path_id(data)
         response = _send(opened, fields, files, path_id)
+        opened.close(world)
         statuses[response.status_code] += 1
         _check(response, documented, f"{name} with token {kind}")
         if kind in BAD_TOKENS:
@@ -357,7 +366,10 @@ def test_every_special_value_in_every_field(
     form = FORMS[name]
     documented = _documented(httpx.get(f"{live_server.url}/openapi.json").json(), form.route)
     for value in (*SPECIAL, *UNICODE_DIGITS):
-        for what, response, refused in _sweep(form.open(world), value):
+        opened = form.open(world)
+        answers = _sweep(opened, value)
+        opened.close(world)
+        for what, response, refused in answers:
             _check(response, documented, f"{name}: {value!r} as {what}")
             if refused:
                 assert response.status_code in REFUSED, (value, response.status_code)
