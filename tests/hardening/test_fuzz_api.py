@@ -16,7 +16,10 @@ Each operation is fuzzed with schema-valid data (positive) and with schema-viola
   revoking and userinfo are fuzzed on their 200 paths too.
 
 The browser pages (/oauth2/authorize, /oauth2/login, /oauth2/consent) answer HTML to a person
-and are not fuzzed: EXCLUDED says so, and why.
+and are fuzzed as a browser uses them, by test_fuzz_forms.py (its FORMS: the page fetched
+first for its CSRF token and hidden fields, then the form posted), against this same
+document's entries; PAGES says so, and a test here checks that each of their operations is
+one of FORMS.
 
 Bounded for CI: FUZZ_EXAMPLES examples per operation and mode (environment variable
 DOCSPACE_OAUTH_FUZZ_EXAMPLES raises it for a longer run).
@@ -52,6 +55,7 @@ from schemathesis.specs.openapi.checks import (
 from docspace_oauth.models import Role
 from tests.factory import client_body
 from tests.hardening.conftest import FUZZ_TENANT, OAUTH_FUZZ_TENANT, add_user
+from tests.hardening.test_fuzz_forms import FORMS
 from tests.oauth2.conftest import REDIRECT, App, Kit, portal_user
 
 # What is fuzzed, by area.
@@ -63,16 +67,12 @@ AREAS = {
         r"|^(/oauth2)?/\.well-known/(openid-configuration|oauth-authorization-server)$"
     ),
 }
+# The pages for people: fuzzed through their forms, as a browser sends them, by
+# test_fuzz_forms.py (which needs the page's CSRF token and hidden fields first).
+PAGES = re.compile(r"^/oauth2/(authorize|login|consent)$")
 # What the document lists and is deliberately not fuzzed, and why.
-_PAGES = (
-    "an HTML page for a person at a browser; its form is parsed by hand and not described "
-    "(tests/oauth2/test_pages.py and test_redirect_safety.py cover it)"
-)
 _OPS = "operations endpoint: no parameters, body or credentials to vary (tests/ops covers it)"
 EXCLUDED = {
-    "/oauth2/authorize": _PAGES,
-    "/oauth2/login": _PAGES,
-    "/oauth2/consent": _PAGES,
     "/health": _OPS,
     "/ready": _OPS,
     "/metrics": _OPS,
@@ -136,12 +136,22 @@ def _negatable(operation: Any) -> bool:
 
 
 def test_every_api_operation_is_in_a_fuzzed_area(live_server):
-    """Every documented operation is fuzzed, or excluded above with its reason."""
+    """Every documented operation is fuzzed here, or as a form by test_fuzz_forms.py, or
+    excluded above with its reason."""
     spec = httpx.get(f"{live_server.url}/openapi.json").json()
     for path in spec["paths"]:
         fuzzed = [name for name, area in AREAS.items() if area.match(path)]
-        assert len(fuzzed) + (path in EXCLUDED) == 1, (path, fuzzed)
+        page = PAGES.match(path) is not None
+        assert len(fuzzed) + (path in EXCLUDED) + page == 1, (path, fuzzed)
     assert set(EXCLUDED) <= set(spec["paths"]), set(EXCLUDED) - set(spec["paths"])
+    pages = {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if PAGES.match(path)
+    }
+    assert len(pages) == 5, pages  # authorize (GET, POST), login (GET, POST), consent
+    assert pages <= {form.route for form in FORMS.values()}, pages
 
 
 @pytest.mark.parametrize("area", ["management", "audit"])
