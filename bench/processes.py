@@ -173,20 +173,26 @@ def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> tuple[float, float]:
     return used(before[0], after[0]), used(before[1], after[1])
 
 
+def deployed_env(opts: Options, database_url: str, issuer: str) -> dict[str, str]:
+    """The environment of a deployed server, and of the commands run beside it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCSPACE_OAUTH_")}
+    env.update(
+        DOCSPACE_OAUTH_DATABASE_URL=database_url,
+        DOCSPACE_OAUTH_ISSUER=issuer,
+        DOCSPACE_OAUTH_SECRET_KEY=SECRET_KEY,
+        DOCSPACE_OAUTH_REDIS_URL=opts.redis_url,
+        DOCSPACE_OAUTH_RATE_LIMIT_ENABLED="false",
+    )
+    return env
+
+
 def serve(
     opts: Options, database_url: str, *, workers: int, issuer: str | None = None
 ) -> tuple[Server, str | None]:
     """`docspace-oauth serve` as deployed; returns it and the owner key it printed, if any.
     Instances behind one load balancer share one issuer: pass the first one's."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCSPACE_OAUTH_")}
-    env.update(
-        DOCSPACE_OAUTH_DATABASE_URL=database_url,
-        DOCSPACE_OAUTH_ISSUER=issuer or f"http://{HOST}:{port}",
-        DOCSPACE_OAUTH_SECRET_KEY=SECRET_KEY,
-        DOCSPACE_OAUTH_REDIS_URL=opts.redis_url,
-        DOCSPACE_OAUTH_RATE_LIMIT_ENABLED="false",
-    )
+    env = deployed_env(opts, database_url, issuer or f"http://{HOST}:{port}")
     server = Server(
         f"serve-{port}",
         [

@@ -31,6 +31,7 @@ from docspace_oauth.models import (
     Client,
     Consent,
     RefreshToken,
+    RevokedAccessToken,
     Role,
     TokenFamily,
 )
@@ -312,6 +313,44 @@ class Seeder:
         )
         await self.copy(RefreshToken, rows, refresh)
         return raw if keep else []
+
+    async def expired_grants(self, client_id: str, user: SeededUser, count: int) -> int:
+        """What months of traffic leave behind for the janitor: `count` each of spent codes,
+        refresh tokens expired long ago, the families they belonged to, and revoked jtis of
+        access tokens long expired. Returns the number of rows written."""
+        grant = await self._grant(client_id, user)
+        old = datetime.now(UTC) - timedelta(days=90)
+        families = [str(uuid.uuid4()) for _ in range(count)]
+        await self.copy(
+            TokenFamily,
+            ({"id": f} for f in families),
+            {**grant, "created_at": old, "revoked_at": None},
+        )
+        spent = {"client_id": client_id, "created_at": old, "expires_at": old, "used_at": old}
+        await self.copy(
+            RefreshToken,
+            ({"token_hash": secrets.token_hex(32), "family_id": f} for f in families),
+            spent,
+        )
+        code = {
+            **grant,
+            "redirect_uri": REDIRECT_URI,
+            "code_challenge": None,
+            "created_at": old,
+            "expires_at": old,
+            "used_at": old,
+        }
+        await self.copy(
+            AuthorizationCode,
+            ({"code_hash": secrets.token_hex(32), "family_id": f} for f in families),
+            code,
+        )
+        await self.copy(
+            RevokedAccessToken,
+            ({"jti": secrets.token_hex(16)} for _ in range(count)),
+            {"expires_at": old},
+        )
+        return 4 * count
 
 
 async def count_rows(seeder: Seeder, table: str) -> int:

@@ -18,6 +18,7 @@ from bench.processes import SECRET_KEY, Server, rss_mb, serve
 from bench.report import Context, Row, log
 from bench.scenarios.deletion import run_delete_and_revoke
 from bench.scenarios.listing import run_list_scaling
+from bench.scenarios.pruning import run_prune_under_load
 from bench.scenarios.stage import Stage
 from bench.seed import LOGO, REDIRECT_URI, SCOPES, SeededUser, Seeder
 from bench.targets import add_targets, rss_below
@@ -94,11 +95,18 @@ def _service_phases(stage: Stage) -> Cast:
     with httpx.Client(base_url=stage.url, timeout=30) as http:
         bench = _seed_tenant(stage, http)
         available, access_token = _user_token(stage, http, bench)
-        for scenario in _scenarios(stage, bench, access_token):
-            _measure(stage, scenario, available)
-        stage.ctx.rows.append(_rss_row(stage.server))  # after all of the above
-        run_list_scaling(stage)
-        run_delete_and_revoke(stage, available)
+        scenarios = _scenarios(stage, bench, access_token)
+        if stage.opts.runs("scenarios"):
+            for scenario in scenarios:
+                _measure(stage, scenario, available)
+            stage.ctx.rows.append(_rss_row(stage.server))  # after all of the above
+        if stage.opts.runs("lists"):
+            run_list_scaling(stage)
+        if stage.opts.runs("deletion"):
+            run_delete_and_revoke(stage, available)
+        if available and stage.opts.runs("prune"):
+            introspect = next(s.load for s in scenarios if s.key == "introspect")
+            run_prune_under_load(stage, introspect, bench.client_id, bench.person)
     return Cast(
         stage.seeder.database_url,
         stage.url,

@@ -24,6 +24,7 @@ from docspace_oauth.db.direct import open_direct
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
+from docspace_oauth.janitor.periodic import periodic_prune
 from docspace_oauth.oauth2 import endpoints as oauth2
 from docspace_oauth.oauth2.state import open_auth_server
 from docspace_oauth.ops import endpoints as ops
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with periodic_prune(runtime):
+                yield
         finally:
             await close_runtime(runtime)
 

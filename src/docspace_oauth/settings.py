@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     sign_in_failure_limit: int = 10
     auth_failure_window_seconds: int = 60
 
+    # Housekeeping (docspace_oauth.janitor, `docspace-oauth prune`): how long the audit trail
+    # keeps an event, how often `serve` prunes (one instance at a time; 0: never, leave it to
+    # a scheduled `prune`), and how many rows one of its transactions deletes.
+    audit_retention_days: int = Field(default=400, ge=1)
+    prune_interval_seconds: int = Field(default=3600, ge=0)
+    prune_batch_size: int = Field(default=2000, ge=1, le=20_000)
+
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
     metrics_token: str | None = None

@@ -32,6 +32,8 @@ EXPECTED = {
     ("revoke-1000", 1),
     ("2x:introspect", 64),
     ("2x:get", 64),
+    ("prune", 1),
+    ("prune:introspect", 16),
 }
 
 

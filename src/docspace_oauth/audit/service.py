@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from docspace_oauth.audit import repository
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.errors import Forbidden
+from docspace_oauth.models import utcnow
 from docspace_oauth.models.audit import AuditEvent
 
 logger = logging.getLogger("docspace_oauth.audit")
@@ -26,7 +28,24 @@ logger = logging.getLogger("docspace_oauth.audit")
 # Events of a request whose transaction will roll back, written once it has ended: writing
 # them in a second transaction while the first still holds SQLite's write lock would wait on
 # ourselves.
-_deferred: ContextVar[list[AuditEvent] | None] = ContextVar("audit_deferred", default=None)
+_deferred: ContextVar[list[AuditEvent | UnknownClientFailure] | None] = ContextVar(
+    "audit_deferred", default=None
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownClientFailure:
+    """A failed authentication of a client_id that does not exist: counted per address and
+    hour (models.janitor.AuthFailureWindow), not recorded one row each, because anyone can
+    send them and no tenant owns them."""
+
+    ip: str
+    client_id: str
+    at: datetime
+
+    @property
+    def window_start(self) -> datetime:
+        return self.at.replace(minute=0, second=0, microsecond=0)
 
 
 def _event(
@@ -117,11 +136,7 @@ def defer(
 ) -> None:
     """Queue an event for `flush_deferred`, which whoever owns the transaction calls once it
     has ended (the event records a failure, and the transaction rolls back)."""
-    events = _deferred.get()
-    if events is None:
-        events = []
-        _deferred.set(events)
-    events.append(
+    _queue(
         _event(
             action,
             outcome,
@@ -134,6 +149,19 @@ def defer(
     )
 
 
+def defer_unknown_client_failure(*, ip: str, client_id: str) -> None:
+    """Queue one more failure of an unknown client from `ip` for `flush_deferred`."""
+    _queue(UnknownClientFailure(_storable(ip) or "", _storable(client_id[:64]) or "", utcnow()))
+
+
+def _queue(item: AuditEvent | UnknownClientFailure) -> None:
+    events = _deferred.get()
+    if events is None:
+        events = []
+        _deferred.set(events)
+    events.append(item)
+
+
 async def flush_deferred(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Write the deferred events in a transaction of their own; a failure to write them is
     logged, never allowed to hide the error the request is answering with."""
@@ -144,7 +172,12 @@ async def flush_deferred(sessions: async_sessionmaker[AsyncSession]) -> None:
     try:
         async with sessions() as session:
             for event in events:
-                await repository.append(session, event)
+                if isinstance(event, UnknownClientFailure):
+                    await repository.count_unknown_client_failure(
+                        session, event.ip, event.client_id, event.at, event.window_start
+                    )
+                else:
+                    await repository.append(session, event)
             await session.commit()
     except Exception:
         logger.exception("could not append %d audit event(s)", len(events))

@@ -1,7 +1,7 @@
-"""Entry point: `docspace-oauth serve`, the local commands (`users`, `keys`) that write to
-the database, and the remote commands (`clients`, `scopes`, `consents`, `audit`, `sessions`)
-that call a server. Global options are declared once, in cli.options, and accepted anywhere
-on the line.
+"""Entry point: `docspace-oauth serve`, the local commands (`users`, `keys`, `tenants`,
+`prune`) that write to the database, and the remote commands (`clients`, `scopes`,
+`consents`, `audit`, `sessions`) that call a server. Global options are declared once, in
+cli.options, and accepted anywhere on the line.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import typer
 from docspace_oauth.cli.clients import clients_app
 from docspace_oauth.cli.keys import keys_app
 from docspace_oauth.cli.options import GlobalGroup, root_options
+from docspace_oauth.cli.prune import prune
 from docspace_oauth.cli.reads import consents_app, list_audit, scopes_app
 from docspace_oauth.cli.serve import serve
 from docspace_oauth.cli.sessions import sessions_app
@@ -33,6 +34,7 @@ app.command("audit")(list_audit)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(keys_app, name="keys")
 app.add_typer(tenants_app, name="tenants")
+app.command("prune")(prune)
 
 
 def main() -> None:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import Client, Consent
 
 
@@ -82,9 +82,7 @@ async def grant(
         "generation": 0,
         "modified_at": now,
     }
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Consent).values(**values)
+    stmt = (await dialect_insert(session, Consent)).values(**values)
     upsert = stmt.on_conflict_do_update(
         index_elements=["client_id", "user_id"],
         set_={"tenant_id": tenant_id, "scopes": scopes, "revoked": False, "modified_at": now},

@@ -4,6 +4,7 @@ from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.session import EndReason, SessionClient, SignInSession
 from docspace_oauth.models.tenant import Tenant
@@ -20,6 +21,8 @@ from docspace_oauth.models.user import ApiKey, Role, User
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "AuditPruneWindow",
+    "AuthFailureWindow",
     "AuthorizationCode",
     "AuthorizationRequest",
     "Base",
@@ -28,6 +31,7 @@ __all__ = [
     "ClientRow",
     "Consent",
     "EndReason",
+    "JanitorLease",
     "RefreshToken",
     "RevokedAccessToken",
     "Role",

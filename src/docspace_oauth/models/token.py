@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from docspace_oauth.models.base import Base, JSONList
@@ -129,6 +129,8 @@ class RefreshToken(Base):
     """A refresh token, stored only as a keyed hash; rotated on every use."""
 
     __tablename__ = "refresh_tokens"
+    # The janitor asks "does this family still have a refresh token?" per family.
+    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),)
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     family_id: Mapped[str] = mapped_column(String(36))

@@ -13,7 +13,6 @@ authority, so they need no form token.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.oauth2.errors import CrossOriginRefused
 from docspace_oauth.oauth2.state import AuthServer
-from docspace_oauth.security.hashing import keyed_hash
+from docspace_oauth.security.hashing import keyed_hash, same_secret
 from docspace_oauth.validation import browser_url
 
 LOGIN_CSRF_COOKIE = "dso_login_csrf"
@@ -103,7 +102,7 @@ def consent_csrf_ok(server: AuthServer, who: BrowserCaller, submitted: str | Non
     if not who.from_cookie:
         return True
     expected = consent_csrf_token(server, who.credential)
-    return submitted is not None and hmac.compare_digest(expected, submitted)
+    return submitted is not None and same_secret(expected, submitted)
 
 
 def login_csrf_token(request: Request) -> str:
@@ -115,7 +114,7 @@ def login_csrf_token(request: Request) -> str:
 
 def login_csrf_ok(request: Request, submitted: str | None) -> bool:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-    return bool(cookie and submitted) and hmac.compare_digest(str(cookie), str(submitted))
+    return bool(cookie and submitted) and same_secret(str(cookie), submitted)
 
 
 def secure_cookies(server: AuthServer, request: Request | None = None) -> bool:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from urllib.parse import unquote_plus
 
 from docspace_oauth.audit.actions import Action, Outcome
-from docspace_oauth.audit.service import defer
+from docspace_oauth.audit.service import defer, defer_unknown_client_failure
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import utcnow
 from docspace_oauth.oauth2 import repository
@@ -126,14 +126,17 @@ async def authenticate(
         ok = record is not None and allow_none and record.allow_pkce
     if not ok or record is None:
         # Written once the request is over (AuthServer.audited), whatever its transaction did.
-        defer(
-            Action.CLIENT_AUTH_FAILED,
-            Outcome.FAILURE,
-            tenant_id=record.tenant_id if record else None,
-            ip=ip,
-            client_id=creds.client_id[:64],
-            details={"method": creds.method.value, "known_client": record is not None},
-        )
+        if record is None:
+            defer_unknown_client_failure(ip=ip, client_id=creds.client_id)
+        else:
+            defer(
+                Action.CLIENT_AUTH_FAILED,
+                Outcome.FAILURE,
+                tenant_id=record.tenant_id,
+                ip=ip,
+                client_id=creds.client_id[:64],
+                details={"method": creds.method.value, "known_client": True},
+            )
         wait = await server.client_auth_failures.failed(throttle_key)
         if wait is not None:
             raise TooManyFailures(wait)

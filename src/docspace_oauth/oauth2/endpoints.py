@@ -232,7 +232,8 @@ async def consent_page(request: Request, server: AuthServerDep) -> Response:
     "/oauth2/login",
     summary="The sign-in page",
     response_class=HTMLResponse,
-    responses=page_responses(400),
+    # 303: already signed in (to the tenant the link is for), so straight on to `next`.
+    responses=page_responses(303, 400),
 )
 async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:

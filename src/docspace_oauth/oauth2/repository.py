@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.db.direct import DirectDB, DirectTransaction, Statement, as_list, as_utc
+from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     AuthorizationCode,
     AuthorizationRequest,
@@ -32,14 +32,6 @@ from docspace_oauth.models import (
 from docspace_oauth.oauth2 import keys
 
 _NO_SYNC = {"synchronize_session": False}
-
-
-async def dialect_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
-    """INSERT with ON CONFLICT support for the session's database."""
-    name = (await session.connection()).dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 # Clients, as the token, introspection and revocation endpoints need them: a handful of

@@ -4,8 +4,8 @@ on codes and token families
 Self-contained (tables and columns only, no data to move): sessions begin with the next
 sign-in; cookies issued before keep working as sessionless keys until they expire.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2027-01-20 10:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
