@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.db.direct import DirectDB, Statement, as_list
+from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     Client,
     Consent,
@@ -18,7 +19,6 @@ from docspace_oauth.models import (
     RevokedAccessToken,
     TokenFamily,
 )
-from docspace_oauth.oauth2.repository import dialect_insert
 
 # Introspection: everything that can have revoked a token, in one statement.
 

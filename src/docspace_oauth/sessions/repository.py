@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.callers.service import issue_api_key
+from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     ApiKey,
     Client,
@@ -25,7 +26,6 @@ from docspace_oauth.models import (
     User,
     utcnow,
 )
-from docspace_oauth.oauth2.repository import dialect_insert
 from docspace_oauth.security.hashing import keyed_hash
 
 _NO_SYNC = {"synchronize_session": False}
