@@ -99,6 +99,63 @@ CASES: dict[str, tuple[str, str, int, Case]] = {
             headers={"Origin": "https://evil.example"},
         ),
     ),
+    "logout, not signed in": (
+        "get",
+        "/oauth2/logout",
+        200,
+        lambda http, cid: http.get(f"/oauth2/logout?client_id={cid}"),
+    ),
+    "logout, back to the app": (
+        "get",
+        "/oauth2/logout",
+        302,
+        lambda http, cid: http.get(
+            f"/oauth2/logout?client_id={cid}"
+            "&post_logout_redirect_uri=https%3A%2F%2Fapp.example.com%2Flogout"
+        ),
+    ),
+    "logout, unregistered redirect": (
+        "get",
+        "/oauth2/logout",
+        400,
+        lambda http, cid: http.get(
+            f"/oauth2/logout?client_id={cid}&post_logout_redirect_uri=https%3A%2F%2Fevil.example"
+        ),
+    ),
+    "logout by POST, no credentials": (
+        "post",
+        "/oauth2/logout",
+        303,
+        lambda http, cid: http.post("/oauth2/logout", data={"client_id": cid}),
+    ),
+    "logout confirmation, from another site": (
+        "post",
+        "/oauth2/logout/confirm",
+        403,
+        lambda http, cid: http.post(
+            "/oauth2/logout/confirm",
+            data={"decision": "signout"},
+            headers={"Origin": "https://evil.example"},
+        ),
+    ),
+    "logout confirmation, unknown client": (
+        "post",
+        "/oauth2/logout/confirm",
+        400,
+        lambda http, cid: http.post(
+            "/oauth2/logout/confirm", data={"decision": "signout", "client_id": "nope"}
+        ),
+    ),
+    "logout by POST, repeated parameter": (
+        "post",
+        "/oauth2/logout",
+        400,
+        lambda http, cid: http.post(
+            "/oauth2/logout",
+            content=f"client_id={cid}&state=a&state=b",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ),
 }
 
 

@@ -30,7 +30,7 @@ AREAS = {
 }
 # The pages for people: fuzzed through their forms, as a browser sends them, by
 # test_fuzz_forms.py (which needs the page's CSRF token and hidden fields first).
-PAGES = re.compile(r"^/oauth2/(authorize|login|consent)$")
+PAGES = re.compile(r"^/oauth2/(authorize|login|consent|logout|logout/confirm)$")
 # What the document lists and is deliberately not fuzzed, and why.
 _OPS = "operations endpoint: no parameters, body or credentials to vary (tests/ops covers it)"
 EXCLUDED = {

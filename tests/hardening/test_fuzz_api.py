@@ -91,7 +91,8 @@ def test_every_api_operation_is_in_a_fuzzed_area(live_server):
         for method in item
         if PAGES.match(path)
     }
-    assert len(pages) == 5, pages  # authorize (GET, POST), login (GET, POST), consent
+    # authorize (GET, POST), login (GET, POST), consent, logout (GET, POST), its confirmation
+    assert len(pages) == 8, pages
     assert pages <= {form.route for form in FORMS.values()}, pages
 
 

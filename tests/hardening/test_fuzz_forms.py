@@ -215,6 +215,27 @@ def _sign_out(w: World) -> Opened:
     )  # fmt: skip
 
 
+def _logout_confirm(w: World) -> Opened:
+    """The page an app's logout link without an id_token_hint shows: sign out?"""
+    browser = sign_in(w.live.url, w.email, FORMS_TENANT)
+    hidden = browser.page("/oauth2/logout", [("client_id", w.app_id), ("state", "s")])
+    return Opened(
+        browser, "POST", "/oauth2/logout/confirm", hidden, [("decision", "signout")],
+        _shown("You have signed out"), stale=w.stale_consent_token,
+    )  # fmt: skip
+
+
+def _logout_link(w: World) -> Opened:
+    """An app's logout link without an id_token_hint, for someone signed in: sign out?"""
+    typed = [("client_id", w.app_id), ("state", "s"), ("ui_locales", "en")]
+    return Opened(w.console, "GET", "/oauth2/logout", [], typed, _shown("Sign out?"))
+
+
+def _logout_post(w: World) -> Opened:
+    typed = [("client_id", w.app_id), ("state", "s")]
+    return Opened(w.console, "POST", "/oauth2/logout", [], typed, _shown("Sign out?"))
+
+
 def _search(w: World) -> Opened:
     typed = [("q", "Fuzz"), ("last_created_on", "2999-01-01T00:00:00+00:00")]
     typed.append(("last_client_id", str(uuid.uuid4())))
@@ -234,6 +255,9 @@ FORMS = {
     "authorize link": Form(("GET", "/oauth2/authorize"), _authorize),
     "consent": Form(("POST", "/oauth2/authorize"), _consent),
     "consent page": Form(("GET", "/oauth2/consent"), _consent_page),
+    "logout link": Form(("GET", "/oauth2/logout"), _logout_link),
+    "logout by POST": Form(("POST", "/oauth2/logout"), _logout_post),
+    "logout confirm": Form(("POST", "/oauth2/logout/confirm"), _logout_confirm),
     "console: create": Form(("POST", "/console/clients/new"), _create),
     "console: edit": Form(
         ("POST", "/console/clients/{client_id}/edit"),

@@ -92,7 +92,6 @@ def test_discovery_advertises_prompts_and_session_claims(kit: Kit) -> None:
     assert set(meta["prompt_values_supported"]) == {"none", "login", "consent", "select_account"}
     assert {"auth_time", "sid", "amr"} <= set(meta["claims_supported"])
     assert meta["authorization_response_iss_parameter_supported"] is True
-    assert "end_session_endpoint" not in meta  # RP-initiated logout is not there yet
 
 
 def test_id_tokens_carry_the_sign_in(kit: Kit, app: App, browser: httpx.Client) -> None:

@@ -154,3 +154,16 @@ def set_session_cookie(
         secure=secure_cookies(server, request),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/oauth2")
+
+
+def clear_session_cookie(
+    response: Response, server: AuthServer, request: Request | None = None
+) -> None:
+    """Signed out: the browser forgets the cookie (the database has revoked its key)."""
+    response.delete_cookie(
+        AUTH_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(server, request),
+    )

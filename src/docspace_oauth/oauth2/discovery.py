@@ -13,6 +13,7 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2.authorize import PROMPTS
 from docspace_oauth.oauth2.client_auth import SUPPORTED_METHODS
 from docspace_oauth.oauth2.keys import SUPPORTED_ALGS
+from docspace_oauth.oauth2.logout import LOGOUT_PATH
 from docspace_oauth.scopes.catalogue import CATALOGUE
 
 
@@ -26,6 +27,7 @@ def metadata(issuer: str) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth2/jwks",
         "introspection_endpoint": f"{issuer}/oauth2/introspect",
         "revocation_endpoint": f"{issuer}/oauth2/revoke",
+        "end_session_endpoint": f"{issuer}{LOGOUT_PATH}",
         "scopes_supported": [scope.name for scope in CATALOGUE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

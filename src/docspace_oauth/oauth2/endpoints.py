@@ -149,7 +149,7 @@ async def _oauth_form(request: Request) -> dict[str, str]:
     return result
 
 
-async def _browser_form(request: Request) -> FormData:
+async def browser_form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=64)
 
 
@@ -201,7 +201,7 @@ async def authorize(request: Request, server: AuthServerDep) -> Response:
     ),
 )
 async def authorize_post(request: Request, server: AuthServerDep) -> Response:
-    form = await _browser_form(request)
+    form = await browser_form(request)
     is_request = "response_type" in form
     if is_request and not presented(request):
         # Sent from the app's site, the form comes without our SameSite=Lax cookie, which
@@ -254,7 +254,7 @@ async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
     ),
 )
 async def sign_in(request: Request, server: AuthServerDep) -> Response:
-    form = await _browser_form(request)
+    form = await browser_form(request)
     async with server.transaction(write=True) as session:
         return await sign_in_pages.sign_in(server, session, request, form)
 

@@ -1,5 +1,5 @@
 """What the OpenAPI document says of the pages for people (/oauth2/authorize, /login,
-/consent): every status each can answer, and the forms they take.
+/consent, /logout): every status each can answer, and the forms they take.
 
 Their errors are HTML pages for the person at the browser, or redirects back to the app;
 documenting each one is what lets the fuzz tests in tests/hardening hold these routes to the
@@ -26,10 +26,14 @@ _DESCRIPTIONS = {
 }
 
 
-def page_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def page_responses(
+    *statuses: int, described: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The documented answers; `described` words some of them for a page of its own."""
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        entry: dict[str, Any] = {"description": _DESCRIPTIONS[status]}
+        text = (described or {}).get(status) or _DESCRIPTIONS[status]
+        entry: dict[str, Any] = {"description": text}
         if status not in (302, 303):
             entry["content"] = _HTML
         responses[status] = entry

@@ -86,6 +86,7 @@ class ServerMetadata(BaseModel):
     jwks_uri: str
     introspection_endpoint: str
     revocation_endpoint: str
+    end_session_endpoint: str
     scopes_supported: list[str]
     response_types_supported: list[str]
     response_modes_supported: list[str]

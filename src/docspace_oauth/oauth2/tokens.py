@@ -295,3 +295,60 @@ async def verify_with_reload(
         return verify_access_token(store, token, issuer=issuer, now=now)
     except UnknownKey:
         return None
+
+
+class UnverifiableToken(Exception):
+    """A token that is not one of our id_tokens, or whose signature fails."""
+
+
+def verify_id_token(store: KeyStore, token: str, *, issuer: str) -> dict[str, Any]:
+    """One of our id_tokens' claims, expired or not (an id_token_hint may be expired: OIDC
+    RP-Initiated Logout 1.0 section 4). Raises UnknownKey for a kid not loaded here, and
+    UnverifiableToken for anything else that is not our signature on our claims."""
+    header = _header(token) if len(token) <= 8192 and looks_like_jwt(token) else None
+    if header is None or str(header.get("typ", "JWT")).upper() != "JWT":
+        raise UnverifiableToken("not an id_token")
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise UnverifiableToken("no kid")
+    key = store.get(kid)
+    if key is None:
+        raise UnknownKey(kid)
+    if header.get("alg") != key.alg:
+        raise UnverifiableToken("wrong alg")
+    try:
+        claims = jwt.decode(token, key.key, algorithms=[key.alg]).claims
+    except (JoseError, ValueError, TypeError) as exc:
+        raise UnverifiableToken("bad signature") from exc
+    if claims.get("iss") != issuer or not isinstance(claims.get("sub"), str):
+        raise UnverifiableToken("not ours")
+    return claims
+
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def mint_logout_token(
+    key: LoadedKey,
+    *,
+    issuer: str,
+    client_id: str,
+    jti: str,
+    subject: str,
+    session_id: str | None,
+    ttl: int,
+    now: int,
+) -> str:
+    """A Back-Channel Logout 1.0 logout_token (section 2.4): never a nonce, always the event."""
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": jti,
+        "sub": subject,
+        "events": {BACKCHANNEL_EVENT: {}},
+    }
+    if session_id is not None:
+        claims["sid"] = session_id
+    return _sign(key, {"typ": "logout+jwt"}, claims)
