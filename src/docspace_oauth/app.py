@@ -36,6 +36,7 @@ from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
 from docspace_oauth.sessions import endpoints as sessions
+from docspace_oauth.sessions.delivery import backchannel_sender
 from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 from docspace_oauth.web import endpoints as web
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         try:
-            async with periodic_prune(runtime):
+            async with periodic_prune(runtime), backchannel_sender(app.state.oauth2):
                 yield
         finally:
             await close_runtime(runtime)

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     client_auth_failure_limit: int = 20
     sign_in_failure_limit: int = 10
     auth_failure_window_seconds: int = 60
+    # Back-Channel Logout (sessions.delivery): each POST's timeout, the first retry's delay
+    # (doubled for each further one, at most an hour), the tries before giving up, and how
+    # often `serve` looks for deliveries due (0: never; the tokens wait in the database).
+    backchannel_logout_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    backchannel_logout_retry_seconds: float = Field(default=2.0, gt=0)
+    backchannel_logout_max_attempts: int = Field(default=10, ge=1, le=50)
+    backchannel_logout_poll_seconds: float = Field(default=1.0, ge=0)
 
     # Housekeeping (docspace_oauth.janitor, `docspace-oauth prune`): how long the audit trail
     # keeps an event, how often `serve` prunes (one instance at a time; 0: never, leave it to

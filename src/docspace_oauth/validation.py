@@ -169,6 +169,12 @@ def redirect_uri(value: str) -> str:
     return value
 
 
+def backchannel_logout_uri(value: str) -> str:
+    """Back-Channel Logout 1.0 section 2.2: absolute, no fragment; "" for none. Over http
+    only to loopback, as a redirect URI: the logout_token names the user's session."""
+    return "" if value == "" else redirect_uri(value)
+
+
 def origin(value: str) -> str:
     url = read_url(value)
     if url.path != "/" or url.query or url.fragment or value.endswith(("?", "#")):

@@ -45,6 +45,18 @@ Logo = Annotated[str, AfterValidator(validation.logo)]
 HttpUrl = Annotated[str, AfterValidator(validation.http_url)]
 RedirectUri = Annotated[str, AfterValidator(validation.redirect_uri)]
 Origin = Annotated[str, AfterValidator(validation.origin)]
+BackchannelUri = Annotated[
+    str,
+    AfterValidator(validation.backchannel_logout_uri),
+    Field(
+        description="Extension (Back-Channel Logout 1.0): where this server POSTs a signed "
+        'logout_token when a sign-in session the client took part in ends; "" for none.'
+    ),
+]
+_SESSION_REQUIRED = (
+    "Extension (Back-Channel Logout 1.0): the client needs the sid claim in its logout_tokens "
+    "(every logout_token of this server carries it when the session is known)."
+)
 RedirectUris = Annotated[
     list[RedirectUri], Field(min_length=1, max_length=12), AfterValidator(validation.unique)
 ]
@@ -82,6 +94,10 @@ class CreateClientRequest(_Request):
     logout_redirect_uri: HttpUrl
     redirect_uris: RedirectUris
     allowed_origins: AllowedOrigins
+    backchannel_logout_uri: BackchannelUri = ""
+    backchannel_logout_session_required: StrictBool = Field(
+        default=False, description=_SESSION_REQUIRED
+    )
     grant_types: GrantTypes | None = Field(
         default=None,
         description="Extension: grants this client may use. "
@@ -106,6 +122,8 @@ class UpdateClientRequest(_Request):
     logout_redirect_uri: HttpUrl | None = None
     redirect_uris: RedirectUris | None = None
     allowed_origins: AllowedOrigins | None = None
+    backchannel_logout_uri: BackchannelUri | None = None
+    backchannel_logout_session_required: StrictBool | None = None
     grant_types: GrantTypes | None = None
 
 
@@ -183,6 +201,8 @@ class ClientResponse(BaseModel):
     is_public: bool
     allow_pkce: bool
     grant_types: list[str]
+    backchannel_logout_uri: str = Field(description='Extension: "" for none.')
+    backchannel_logout_session_required: bool = Field(description="Extension.")
 
     @classmethod
     def of(cls, client: ClientData, *, secret: str | None = None) -> ClientResponse:
@@ -209,6 +229,8 @@ class ClientResponse(BaseModel):
             is_public=client.is_public,
             allow_pkce=client.allow_pkce,
             grant_types=list(client.grant_types),
+            backchannel_logout_uri=client.backchannel_logout_uri,
+            backchannel_logout_session_required=client.backchannel_logout_session_required,
         )
 
 

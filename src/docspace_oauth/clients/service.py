@@ -134,6 +134,8 @@ async def create(
         terms_url=request.terms_url,
         policy_url=request.policy_url,
         logout_redirect_uri=request.logout_redirect_uri,
+        backchannel_logout_uri=request.backchannel_logout_uri,
+        backchannel_logout_session_required=request.backchannel_logout_session_required,
         redirect_uris=list(request.redirect_uris),
         allowed_origins=list(request.allowed_origins),
         scopes=list(request.scopes),

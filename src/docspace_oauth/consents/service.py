@@ -11,6 +11,7 @@ from docspace_oauth.callers.principal import Caller
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository
 from docspace_oauth.models import Client, Consent
+from docspace_oauth.sessions import backchannel
 
 
 async def revoke_own(session: AsyncSession, caller: Caller, client_id: str) -> str:
@@ -26,6 +27,9 @@ async def revoke_own(session: AsyncSession, caller: Caller, client_id: str) -> s
         revoked = await repository.revoke(
             session, canonical, caller.user_id, caller.tenant_id, datetime.now(UTC)
         )
+        if revoked:
+            # The app is told to end the user's sessions with it (Back-Channel Logout).
+            await backchannel.consent_revoked(session, canonical, caller.user_id)
     await record(
         session,
         caller,

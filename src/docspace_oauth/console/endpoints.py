@@ -34,12 +34,13 @@ from docspace_oauth.console.pages import (
     see_other,
 )
 from docspace_oauth.errors import ValidationFailed
-from docspace_oauth.models import Client
+from docspace_oauth.models import Client, EndReason
 from docspace_oauth.oauth2 import browser
 from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.oauth2.state import AuthServerDep
 from docspace_oauth.parsing import ascii_int
 from docspace_oauth.runtime import SessionDep
+from docspace_oauth.sessions import repository as sessions
 
 router = APIRouter(prefix=CONSOLE, include_in_schema=False, route_class=ConsoleRoute)
 
@@ -394,7 +395,11 @@ async def sign_out(posted: PostedForm, session: SessionDep, server: AuthServerDe
     """The session key is revoked in the database (every instance agrees at once), and the
     cookies are cleared. A credential sent in a header is the caller's to forget."""
     visitor = posted.visitor
-    if visitor.from_cookie:
+    current = visitor.caller.session
+    if visitor.from_cookie and current is not None:
+        # As any end of a session: the apps that took part are told by back-channel.
+        await sessions.end(session, current.id, EndReason.SIGNED_OUT)
+    elif visitor.from_cookie:  # a session key from before sessions were recorded
         await revoke_session_key(session, server.hash_key, visitor.credential)
     response = RedirectResponse(
         f"{server.issuer}{LOGIN_PATH}?next={CONSOLE}&signed_out=1",

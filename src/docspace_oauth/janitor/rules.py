@@ -16,7 +16,8 @@ is checked against these rows until it expires:
   tokens it signed have (it leaves the JWKS then anyway);
 - a session key (the sign-in cookie) goes once it expired or was revoked;
 - an audit event stays for DOCSPACE_OAUTH_AUDIT_RETENTION_DAYS, and so do the aggregated
-  failures of unknown clients.
+  failures of unknown clients, and a back-channel logout that was given up (the record of
+  what a client was never told; one delivered is deleted at once).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from docspace_oauth.models import (
     AuthFailureWindow,
     AuthorizationCode,
     AuthorizationRequest,
+    BackchannelLogout,
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
@@ -144,6 +146,11 @@ RULES: tuple[Rule, ...] = (
         _table(AuthFailureWindow),
         _column(AuthFailureWindow, "id"),
         lambda c: AuthFailureWindow.window_start < c.audit,
+    ),
+    Rule(
+        _table(BackchannelLogout),
+        _column(BackchannelLogout, "id"),
+        lambda c: BackchannelLogout.given_up_at < c.audit,
     ),
 )
 

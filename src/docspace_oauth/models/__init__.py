@@ -6,7 +6,12 @@ from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.server_secret import ServerSecret
-from docspace_oauth.models.session import EndReason, SessionClient, SignInSession
+from docspace_oauth.models.session import (
+    BackchannelLogout,
+    EndReason,
+    SessionClient,
+    SignInSession,
+)
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
     AuthorizationCode,
@@ -25,6 +30,7 @@ __all__ = [
     "AuthFailureWindow",
     "AuthorizationCode",
     "AuthorizationRequest",
+    "BackchannelLogout",
     "Base",
     "Client",
     "ClientData",

@@ -28,6 +28,11 @@ class Client(Base):
     terms_url: Mapped[str] = mapped_column(String(2048), default="")
     policy_url: Mapped[str] = mapped_column(String(2048), default="")
     logout_redirect_uri: Mapped[str] = mapped_column(String(2048), default="")
+    # Back-Channel Logout 1.0 (an extension of the DocSpace contract): where to POST a
+    # logout_token when a session the client took part in ends ("" for none), and whether
+    # the client needs the token's sid.
+    backchannel_logout_uri: Mapped[str] = mapped_column(String(2048), default="")
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(Boolean, default=False)
     redirect_uris: Mapped[list[str]] = mapped_column(JSONList)
     allowed_origins: Mapped[list[str]] = mapped_column(JSONList)
     scopes: Mapped[list[str]] = mapped_column(JSONList)
@@ -62,6 +67,8 @@ class ClientRow(NamedTuple):
     terms_url: str
     policy_url: str
     logout_redirect_uri: str
+    backchannel_logout_uri: str
+    backchannel_logout_session_required: bool
     redirect_uris: list[str]
     allowed_origins: list[str]
     scopes: list[str]

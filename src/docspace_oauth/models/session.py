@@ -68,3 +68,27 @@ class SessionClient(Base):
     client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     first_at: Mapped[datetime]
     last_at: Mapped[datetime]
+
+
+class BackchannelLogout(Base):
+    """A Back-Channel Logout 1.0 delivery owed to a client: one logout_token (its `jti` is
+    the row's id, the same on every attempt, so the client can tell a repeat) until the client
+    answers 2xx (the row goes) or the tries run out (`given_up_at`; the janitor prunes it).
+
+    The token itself is signed when it is sent, so a row holds nothing that could sign anyone
+    out if it leaked: only whom to tell what."""
+
+    __tablename__ = "backchannel_logouts"
+    __table_args__ = (Index("ix_backchannel_logouts_due", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    uri: Mapped[str] = mapped_column(String(2048))
+    subject: Mapped[str] = mapped_column(String(64))  # the id_token's sub
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)  # its sid
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When it may be tried (again); a sender claims a row by moving this past its timeout.
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(String(256), default="")
+    given_up_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -56,6 +56,9 @@ def metadata(issuer: str) -> dict[str, Any]:
         ],
         "prompt_values_supported": list(PROMPTS),
         "authorization_response_iss_parameter_supported": True,
+        # Back-Channel Logout 1.0 (sessions.delivery); every logout_token carries the sid.
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,

@@ -40,7 +40,9 @@ _PAGES = {
 )
 async def logout(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=True) as session:
-        return await logouts.logout(server, session, request, request.query_params)
+        response = await logouts.logout(server, session, request, request.query_params)
+    server.logout_due.set()  # committed: the back-channel logouts it queued go now
+    return response
 
 
 @router.post(
@@ -66,7 +68,9 @@ async def logout_post(request: Request, server: AuthServerDep) -> Response:
         location = f"{server.issuer}{logouts.LOGOUT_PATH}?{urlencode(pairs)}"
         return RedirectResponse(location, status_code=303, headers=NO_STORE)
     async with server.transaction(write=True) as session:
-        return await logouts.logout(server, session, request, form)
+        response = await logouts.logout(server, session, request, form)
+    server.logout_due.set()
+    return response
 
 
 @router.post(
@@ -96,4 +100,6 @@ async def logout_post(request: Request, server: AuthServerDep) -> Response:
 async def logout_confirm(request: Request, server: AuthServerDep) -> Response:
     form = await browser_form(request)
     async with server.transaction(write=True) as session:
-        return await logouts.confirm(server, session, request, form)
+        response = await logouts.confirm(server, session, request, form)
+    server.logout_due.set()
+    return response

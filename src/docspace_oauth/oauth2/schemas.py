@@ -100,6 +100,8 @@ class ServerMetadata(BaseModel):
     claims_supported: list[str]
     prompt_values_supported: list[str]
     authorization_response_iss_parameter_supported: bool
+    backchannel_logout_supported: bool
+    backchannel_logout_session_supported: bool
     request_parameter_supported: bool
     request_uri_parameter_supported: bool
     claims_parameter_supported: bool

@@ -9,10 +9,11 @@ database per request, so a restart or another instance never disagrees.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -89,6 +90,9 @@ class AuthServer:
     client_auth_failures: FailureThrottle
     sign_in_failures: FailureThrottle
     verified_tokens: VerifiedTokens
+    # Set after a commit that queued back-channel logouts: the sender (sessions.delivery)
+    # goes at once rather than at its next poll.
+    logout_due: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def settings(self) -> Settings:

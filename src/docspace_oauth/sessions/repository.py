@@ -27,6 +27,7 @@ from docspace_oauth.models import (
     utcnow,
 )
 from docspace_oauth.security.hashing import keyed_hash
+from docspace_oauth.sessions import backchannel
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -110,20 +111,24 @@ async def end(
 ) -> bool:
     """End a live session; False when it had ended (or expired) already."""
     now = now or utcnow()
-    key_hash = await session.scalar(
-        update(SignInSession)
-        .where(
-            SignInSession.id == session_id,
-            SignInSession.ended_at.is_(None),
-            SignInSession.expires_at > now,
+    ended = (
+        await session.execute(
+            update(SignInSession)
+            .where(
+                SignInSession.id == session_id,
+                SignInSession.ended_at.is_(None),
+                SignInSession.expires_at > now,
+            )
+            .values(ended_at=now, end_reason=reason.value)
+            .returning(SignInSession.key_hash, SignInSession.user_id),
+            execution_options=_NO_SYNC,
         )
-        .values(ended_at=now, end_reason=reason.value)
-        .returning(SignInSession.key_hash),
-        execution_options=_NO_SYNC,
-    )
-    if key_hash is None:
+    ).first()
+    if ended is None:
         return False
-    await _revoke_key(session, key_hash, now)
+    await _revoke_key(session, ended.key_hash, now)
+    # The clients that took part hear of it by back-channel, after this commits.
+    await backchannel.session_ended(session, session_id, ended.user_id)
     return True
 
 
