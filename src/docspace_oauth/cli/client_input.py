@@ -67,6 +67,20 @@ AllowPkce = Annotated[
     bool | None, typer.Option("--allow-pkce/--no-allow-pkce", help="Allow PKCE without a secret.")
 ]
 Public = Annotated[bool | None, typer.Option("--public/--no-public", help="Public client.")]
+BackchannelLogoutUri = Annotated[
+    str | None,
+    typer.Option(
+        "--backchannel-logout-uri",
+        help='Where to POST a logout_token when a sign-in session ends ("" for none).',
+    ),
+]
+BackchannelSessionRequired = Annotated[
+    bool | None,
+    typer.Option(
+        "--backchannel-session-required/--no-backchannel-session-required",
+        help="The client needs the sid in its logout_tokens.",
+    ),
+]
 File = Annotated[
     str | None,
     typer.Option(
@@ -126,6 +140,8 @@ class ClientFields:
     allow_pkce: bool | None = None
     is_public: bool | None = None
     file: str | None = None
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool | None = None
 
     def given(self) -> dict[str, Any]:
         """The file's fields, then the options' over them, in the API's names."""
@@ -145,6 +161,8 @@ class ClientFields:
             "logo": None if self.logo_file is None else logo_data_uri(self.logo_file),
             "allow_pkce": self.allow_pkce,
             "is_public": self.is_public,
+            "backchannel_logout_uri": self.backchannel_logout_uri,
+            "backchannel_logout_session_required": self.backchannel_logout_session_required,
         }
         return fields | {key: value for key, value in options.items() if value is not None}
 
@@ -205,6 +223,8 @@ def editable(client: ClientResponse) -> dict[str, Any]:
         "policy_url": client.policy_url,
         "logout_redirect_uri": next(iter(client.logout_redirect_uris), None),
         "grant_types": client.grant_types,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
     }
     # Only a data URI can be sent back; a server answering with a logo URL
     # keeps its logo when the field is left out.

@@ -73,6 +73,8 @@ def create_client(
     allow_pkce: fields.AllowPkce = None,
     public: fields.Public = None,
     file: fields.File = None,
+    backchannel_logout_uri: fields.BackchannelLogoutUri = None,
+    backchannel_session_required: fields.BackchannelSessionRequired = None,
 ) -> None:
     """Register a client. Its secret is printed once and never again.
 
@@ -95,6 +97,8 @@ def create_client(
         allow_pkce,
         public,
         file,
+        backchannel_logout_uri=backchannel_logout_uri,
+        backchannel_logout_session_required=backchannel_session_required,
     )
     request = _build(given.create_request)
     with connect() as api:
@@ -148,6 +152,8 @@ def update_client(
     allow_pkce: fields.AllowPkce = None,
     public: fields.Public = None,
     file: fields.File = None,
+    backchannel_logout_uri: fields.BackchannelLogoutUri = None,
+    backchannel_session_required: fields.BackchannelSessionRequired = None,
 ) -> None:
     """Change the given fields of a client; the others keep their values.
 
@@ -169,6 +175,8 @@ def update_client(
         allow_pkce,
         public,
         file,
+        backchannel_logout_uri=backchannel_logout_uri,
+        backchannel_logout_session_required=backchannel_session_required,
     )
     if not given.given():
         note("Error: nothing to update: give at least one field to change.", "red")

@@ -36,6 +36,8 @@ def client_sheet(row: Row) -> list[tuple[str, Any]]:
         ("Redirect URIs", row.get("redirect_uris") or []),
         ("Allowed origins", row.get("allowed_origins") or []),
         ("Logout redirect URIs", row.get("logout_redirect_uris") or []),
+        ("Back-channel logout URI", row.get("backchannel_logout_uri") or ""),
+        ("Back-channel logout needs sid", row.get("backchannel_logout_session_required")),
         ("Website", row.get("website_url")),
         ("Terms", row.get("terms_url")),
         ("Policy", row.get("policy_url")),

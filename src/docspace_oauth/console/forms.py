@@ -40,10 +40,11 @@ TEXT_FIELDS = (
     "terms_url",
     "policy_url",
     "logout_redirect_uri",
+    "backchannel_logout_uri",
 )
 LINE_FIELDS = ("redirect_uris", "allowed_origins")
 CHOICE_FIELDS = ("scopes", "grant_types")
-FLAG_FIELDS = ("allow_pkce", "is_public")
+FLAG_FIELDS = ("allow_pkce", "is_public", "backchannel_logout_session_required")
 FIELDS = frozenset({*TEXT_FIELDS, *LINE_FIELDS, *CHOICE_FIELDS, *FLAG_FIELDS, "logo"})
 FORM_ERRORS = "_form"  # failures that belong to no field
 LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -240,6 +241,7 @@ def blank_values() -> dict[str, Any]:
         grant_types=list(DEFAULT_GRANT_TYPES),
         allow_pkce=False,
         is_public=False,
+        backchannel_logout_session_required=False,
         logo_data="",
     )
     return values
@@ -255,6 +257,7 @@ def values_of(client: Client) -> dict[str, Any]:
         grant_types=list(client.grant_types),
         allow_pkce=client.allow_pkce,
         is_public=client.is_public,
+        backchannel_logout_session_required=client.backchannel_logout_session_required,
         logo_data="",
     )
     return values

@@ -116,7 +116,8 @@ def read_params(params: Params) -> dict[str, str]:
             one(params, name)
     except InvalidRequest as exc:
         raise _page_error(exc.description) from exc
-    return {name: value for name, value in found.items() if value is not None}
+    # OIDC Core 3.1.2.1 (and so RP-Initiated Logout): an empty parameter is an omitted one.
+    return {name: value for name, value in found.items() if value}
 
 
 async def parse(server: AuthServer, session: AsyncSession, params: Params) -> LogoutRequest:

@@ -96,6 +96,9 @@ class ClientResponse(ClientInfoResponse):
     logout_redirect_uris: StrList = Field(default_factory=list)
     allow_pkce: bool = False
     grant_types: list[str] | None = None
+    # Back-Channel Logout, this server's extension: None when the server does not say.
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -203,8 +206,10 @@ class CreateClientRequest(_Request):
     description: str | None = None
     allow_pkce: bool | None = None
     is_public: bool | None = None
-    # This server's extension; omitted when None so DocSpace never sees it.
+    # This server's extensions; omitted when None so DocSpace never sees them.
     grant_types: list[str] | None = None
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool | None = None
 
 
 class UpdateClientRequest(_Request):
@@ -222,5 +227,7 @@ class UpdateClientRequest(_Request):
     logout_redirect_uri: str | None = None
     redirect_uris: list[str] | None = None
     allowed_origins: list[str] | None = None
-    # This server's extension; omitted when None so DocSpace never sees it.
+    # This server's extensions; omitted when None so DocSpace never sees them.
     grant_types: list[str] | None = None
+    backchannel_logout_uri: str | None = None
+    backchannel_logout_session_required: bool | None = None
