@@ -60,6 +60,8 @@ def _values(**overrides: object) -> dict[str, object]:
         "terms_url": "https://app.example.com/terms",
         "policy_url": "https://app.example.com/privacy",
         "logout_redirect_uri": "https://app.example.com/bye",
+        "backchannel_logout_uri": "",
+        "backchannel_logout_session_required": False,
         "redirect_uris": ["https://app.example.com/cb"],
         "allowed_origins": ["https://app.example.com"],
         "scopes": ["files:read", "openid"],
