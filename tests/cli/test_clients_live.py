@@ -338,3 +338,32 @@ def test_names_with_markup_print_as_typed(cli: Invoke) -> None:
     result = cli("clients", "show", created["client_id"])
     assert result.exit_code == 0, result.output
     assert name in result.stdout
+
+
+def test_back_channel_logout_options(cli: Invoke) -> None:
+    """This server's extension: set on create, changed and cleared on update, and shown."""
+    created = create(
+        cli,
+        None,
+        "--backchannel-logout-uri",
+        "https://cli.example.com/backchannel",
+        "--backchannel-session-required",
+    )
+    assert created["backchannel_logout_uri"] == "https://cli.example.com/backchannel"
+    assert created["backchannel_logout_session_required"] is True
+    client_id = created["client_id"]
+    result = cli("clients", "update", client_id, "--no-backchannel-session-required", "--json")
+    assert result.exit_code == 0, result.output
+    updated = json.loads(result.stdout)
+    assert updated["backchannel_logout_session_required"] is False
+    assert updated["backchannel_logout_uri"] == "https://cli.example.com/backchannel"  # kept
+    result = cli("clients", "update", client_id, "--backchannel-logout-uri", "", "--json")
+    assert result.exit_code == 0, result.output
+    assert show(cli, client_id)["backchannel_logout_uri"] == ""
+    table = cli("clients", "show", client_id)
+    assert "Back-channel logout URI" in table.stdout
+    refused = cli(
+        "clients", "update", client_id, "--backchannel-logout-uri", "http://cli.example.com/b"
+    )
+    assert refused.exit_code != 0
+    assert "loopback" in refused.output

@@ -88,6 +88,7 @@ def test_validation_errors_match_the_apis_problem_details(
         "website_url": "ftp://files.example.com",
         "terms_url": "https://user:pw@example.com/terms",
         "logout_redirect_uri": "not a url",
+        "backchannel_logout_uri": "http://app.example.com/backchannel",  # http, not loopback
         "redirect_uris": "https://ok.example.com/cb\nhttps://app.example.com/cb#fragment",
         "allowed_origins": "https://app.example.com/with/path",
         "scopes": [],
@@ -115,6 +116,25 @@ def test_validation_errors_match_the_apis_problem_details(
     assert "https://app.example.com/with/path" in page.text
     assert 'aria-describedby="website_url-error website_url-hint"' in page.text
     assert "Line 2: Redirect URI must not contain a fragment." in page.text
+
+
+def test_the_back_channel_logout_fields_are_kept(
+    live_server: LiveServer, people: People, developer: httpx.Client
+) -> None:
+    form = _form(
+        logo_data=LOGO_DATA,
+        backchannel_logout_uri="https://app.example.com/backchannel",
+        backchannel_logout_session_required="on",
+    )
+    created = _post(developer, live_server, "/console/clients/new", form)
+    assert created.status_code == 200, created.text
+    client_id = created.text.split('id="client-id" type="text" readonly value="', 1)[1][:36]
+    with live_server.client(people.developer.api_key) as api:
+        stored = api.get(f"/api/2.0/clients/{client_id}").json()
+    assert stored["backchannel_logout_uri"] == "https://app.example.com/backchannel"
+    assert stored["backchannel_logout_session_required"] is True
+    edit = developer.get(f"/console/clients/{client_id}/edit")
+    assert 'value="https://app.example.com/backchannel"' in edit.text
 
 
 def test_an_oversized_logo_upload_is_refused_with_the_limit(

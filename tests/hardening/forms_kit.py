@@ -179,6 +179,8 @@ def app_fields(name: str) -> Fields:
         ("terms_url", "https://app.example.com/terms"),
         ("policy_url", "https://app.example.com/privacy"),
         ("logout_redirect_uri", "https://app.example.com/logout"),
+        ("backchannel_logout_uri", "https://app.example.com/backchannel"),
+        ("backchannel_logout_session_required", "on"),
         ("redirect_uris", REDIRECT),
         ("allowed_origins", "https://app.example.com"),
         ("scopes", "openid"),
