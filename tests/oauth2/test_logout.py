@@ -4,13 +4,14 @@ when the app signs the user out."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, ServerProcess
 from tests.factory import client_body
 from tests.oauth2.conftest import App, Kit, hidden_fields, portal_user, query_of
 from tests.oauth2.test_sessions import PASSWORD, Flow, first_tokens, sign_in_form
@@ -142,6 +143,29 @@ def test_another_sessions_hint_asks_to_confirm(
     page = _logout(browser, id_token_hint=theirs["id_token"])
     fields = _confirm_form(page)
     assert fields["client_id"] == app.client_id  # named by the hint's audience
+    assert not _asks_to_sign_in(kit, app, browser)
+
+
+def test_an_expired_hint_asks_to_confirm(
+    kit: Kit, app: App, browser: httpx.Client, sibling: ServerProcess
+) -> None:
+    """An id_token from an instance whose tokens live two seconds, once expired: it still
+    names the app, but proves nothing, so the person is asked."""
+    first_tokens(kit, app, browser)  # consent given: the sibling answers with a code at once
+    flow = Flow(kit, app)
+    answer = browser.get(flow.url.replace(kit.base, sibling.url, 1))
+    assert answer.status_code == 302, answer.text
+    token = flow.oauth.fetch_token(
+        f"{sibling.url}/oauth2/token",
+        authorization_response=answer.headers["location"],
+        state=flow.state,
+        code_verifier=flow.verifier,
+    )
+    time.sleep(3)
+    page = _logout(browser, id_token_hint=token["id_token"], post_logout_redirect_uri=LOGOUT_URI)
+    fields = _confirm_form(page)
+    assert fields["client_id"] == app.client_id
+    assert fields["post_logout_redirect_uri"] == LOGOUT_URI
     assert not _asks_to_sign_in(kit, app, browser)
 
 
