@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.conftest import run_cli
-from tests.oauth2.conftest import hidden_fields
+from tests.oauth2.conftest import form_data, hidden_fields
 
 PASSWORD = "correct horse battery staple"
 REDIRECT = "https://app.example.com/callback"
@@ -64,5 +64,5 @@ def code_through_consent(browser: httpx.Client, issuer: str, client_id: str) -> 
     assert consent.status_code == 302 and "/oauth2/consent?" in consent.headers["location"]
     page = browser.get(consent.headers["location"].removeprefix(issuer))
     fields = [*hidden_fields(page.text), ("decision", "allow")]
-    back = browser.post("/oauth2/authorize", data=dict(fields), headers={"Origin": issuer})
+    back = browser.post("/oauth2/authorize", data=form_data(fields), headers={"Origin": issuer})
     assert back.status_code == 302 and "code=" in back.headers["location"], back.text
