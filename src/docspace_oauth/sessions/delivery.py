@@ -80,6 +80,9 @@ async def send_due(server: AuthServer, http: httpx.AsyncClient) -> int:
         claimed = await backchannel.claim_due(session, lease=lease)
     if not claimed:
         return 0
+    # Sign with the newest key even on an instance that has issued nothing since a rotation
+    # elsewhere (a retired key leaves the JWKS after one token lifetime).
+    await server.reload_keys()
     errors = await asyncio.gather(*(_send(server, http, item) for item in claimed))
     async with sessions() as session:
         await begin(session, write=True)
