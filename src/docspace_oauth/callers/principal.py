@@ -10,6 +10,8 @@ class Scheme(StrEnum):
     API_KEY = "api_key"
     SESSION = "session"
     SIGNATURE = "x-signature"
+    # A client acting on its own registration (RFC 7591/7592), not a person.
+    REGISTRATION = "registration"
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,6 +183,12 @@ class ClientResponse(BaseModel):
     is_public: bool
     allow_pkce: bool
     grant_types: list[str]
+    registration: str = Field(
+        default="",
+        description="Extension: how the client came to be: empty when made by hand, "
+        '"dynamic" when it registered itself (RFC 7591).',
+    )
+    application_type: str = Field(default="web", description='Extension: "web" or "native".')
 
     @classmethod
     def of(cls, client: ClientData, *, secret: str | None = None) -> ClientResponse:
@@ -209,6 +215,8 @@ class ClientResponse(BaseModel):
             is_public=client.is_public,
             allow_pkce=client.allow_pkce,
             grant_types=list(client.grant_types),
+            registration=client.registration,
+            application_type=client.application_type,
         )
 
 

@@ -5,6 +5,11 @@ from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
+from docspace_oauth.models.registration import (
+    ClientRegistration,
+    RegistrationPolicy,
+    RegistrationToken,
+)
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
@@ -27,10 +32,13 @@ __all__ = [
     "Base",
     "Client",
     "ClientData",
+    "ClientRegistration",
     "ClientRow",
     "Consent",
     "JanitorLease",
     "RefreshToken",
+    "RegistrationPolicy",
+    "RegistrationToken",
     "RevokedAccessToken",
     "Role",
     "ServerSecret",

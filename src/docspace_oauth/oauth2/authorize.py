@@ -32,7 +32,7 @@ from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationCode, Client, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import browser, pkce, repository
+from docspace_oauth.oauth2 import browser, pkce, redirects, repository
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
     AccessDenied,
@@ -118,7 +118,7 @@ async def trusted_client(session: AsyncSession, params: QueryParams) -> tuple[Cl
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     if not redirect_uri:
         raise ErrorPage("The app did not say where to send you back (redirect_uri is missing).")
-    if redirect_uri not in client.redirect_uris:
+    if not redirects.registered(redirect_uri, client.redirect_uris, client.application_type):
         raise ErrorPage(
             "The app asked to send you back to an address it has not registered "
             "(redirect_uri does not match), so you were not sent there."
@@ -413,7 +413,9 @@ async def submit_consent(
     record = await repository.client_record(server.runtime.direct, pending.client_id)
     if record is None:
         raise ErrorPage("The app that sent you here is no longer registered.")
-    if pending.redirect_uri not in record.redirect_uris:
+    if not redirects.registered(
+        pending.redirect_uri, record.redirect_uris, record.application_type
+    ):
         raise ErrorPage("The app no longer has the address it asked to send you back to.")
     state_out = pending.state or None
 
@@ -503,7 +505,8 @@ async def sign_in_target(session: AsyncSession, next_url: str | None) -> SignInT
     if client is None:
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     redirect_uri = (query.get("redirect_uri") or [""])[0]
-    trusted = redirect_uri if redirect_uri in client.redirect_uris else None
+    registered = redirects.registered(redirect_uri, client.redirect_uris, client.application_type)
+    trusted = redirect_uri if registered else None
     return SignInTarget(next_url, client, trusted)
 
 

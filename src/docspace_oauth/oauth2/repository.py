@@ -54,6 +54,7 @@ class ClientRecord:
     previous_secret_expires_at: datetime | None
     tenant_url: str | None
     key_version: int | None
+    application_type: str = "web"
 
 
 _CLIENT_RECORD = Statement(
@@ -71,6 +72,7 @@ _CLIENT_RECORD = Statement(
         Client.previous_secret_expires_at,
         Tenant.url,
         keys.version_subquery(),
+        Client.application_type,
     )
     .outerjoin(Tenant, Tenant.id == Client.tenant_id)
     .where(Client.client_id == bindparam("client_id"))
@@ -95,6 +97,7 @@ async def client_record(db: DirectDB, client_id: str) -> ClientRecord | None:
         previous_secret_expires_at=as_utc(row[10]),
         tenant_url=row[11],
         key_version=row[12],
+        application_type=row[13],
     )
 
 
