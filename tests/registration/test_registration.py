@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from docspace_oauth.models import ClientRegistration, RegistrationToken
 from docspace_oauth.security.hashing import keyed_hash
+from tests.factory import client_body
 from tests.oauth2.conftest import REDIRECT, App, Kit, portal_user
 from tests.registration.conftest import Tenant, native_metadata, web_metadata
 
@@ -143,3 +144,28 @@ def test_a_body_that_is_not_json_is_refused(tenant: Tenant) -> None:
     response = httpx.post(tenant.register_url, content=b"{nope", timeout=30)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
+
+
+def test_the_console_marks_self_registered_clients(kit: Kit) -> None:
+    owner_key = kit.live.owner_key
+    with kit.live.client(owner_key) as http:
+        assert http.put("/api/2.0/registration/policy", json={"mode": "token"}).status_code == 200
+        token = http.post("/api/2.0/registration/tokens", json={}).json()["token"]
+    registered = httpx.post(
+        f"{kit.base}/oauth2/register",
+        json=web_metadata(client_name="Console-visible agent"),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+    with httpx.Client(base_url=kit.base, cookies={"asc_auth_key": owner_key}) as console:
+        page = console.get(f"/console/clients/{client_id}")
+        assert page.status_code == 200
+        assert "Self-registered" in page.text
+        listing = console.get("/console/clients", params={"q": "Console-visible"})
+        assert "Self-registered" in listing.text
+        made_by_hand = kit.live.client(owner_key).post(
+            "/api/2.0/clients", json=client_body(name="Hand-made for the console")
+        )
+        hand = console.get(f"/console/clients/{made_by_hand.json()['client_id']}")
+        assert "Self-registered" not in hand.text

@@ -13,6 +13,7 @@ from docspace_oauth.cli.keys import keys_app
 from docspace_oauth.cli.options import GlobalGroup, root_options
 from docspace_oauth.cli.prune import prune
 from docspace_oauth.cli.reads import consents_app, list_audit, scopes_app
+from docspace_oauth.cli.registration import registration_app
 from docspace_oauth.cli.serve import serve
 from docspace_oauth.cli.tenants import tenants_app
 from docspace_oauth.cli.users import users_app
@@ -32,6 +33,7 @@ app.add_typer(consents_app, name="consents")
 app.command("audit")(list_audit)
 app.add_typer(keys_app, name="keys")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(registration_app, name="registration")
 app.command("prune")(prune)
 
 

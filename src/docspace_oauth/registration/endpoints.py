@@ -15,7 +15,6 @@ from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
-from docspace_oauth.api.responses import json_response
 from docspace_oauth.callers.dependencies import AdminCaller
 from docspace_oauth.errors import NotFound
 from docspace_oauth.oauth2.errors import NO_STORE
@@ -56,15 +55,18 @@ async def _metadata(request: Request) -> Metadata:
     return parse(await _metadata_body(request))
 
 
-def _answer(request: Request, registered: RegistrationResponse, status: int) -> Response:
-    response = json_response(registered, status_code=status)
-    response.headers.update(NO_STORE)
-    return response
+def _answer(registered: RegistrationResponse, status: int) -> Response:
+    # Metadata never set is left out, not null (RFC 7591 §3.2.1), and so are the secrets
+    # outside the answer to registration.
+    return Response(
+        registered.model_dump_json(exclude_none=True),
+        status_code=status,
+        media_type="application/json",
+        headers=NO_STORE,
+    )
 
 
-async def _register(
-    request: Request, session: AsyncSession, tenant_id: int | None
-) -> Response:
+async def _register(request: Request, session: AsyncSession, tenant_id: int | None) -> Response:
     metadata = await _metadata(request)
     runtime = runtime_of(request)
     done = await service.register(
@@ -82,7 +84,7 @@ async def _register(
         secret=done.secret,
         token=done.token,
     )
-    return _answer(request, body, 201)
+    return _answer(body, 201)
 
 
 _REGISTER_DOC = {
@@ -119,7 +121,7 @@ async def read_registration(
         uri=client_uri(request, client.client_id),
         auth_method=_auth_method(client.allow_pkce),
     )
-    return _answer(request, body, 200)
+    return _answer(body, 200)
 
 
 @router.put("/oauth2/register/{client_id}", summary="Replace a registration (RFC 7592)")
@@ -136,7 +138,7 @@ async def update_registration(
         uri=client_uri(request, updated.client_id),
         auth_method=_auth_method(updated.allow_pkce),
     )
-    return _answer(request, body, 200)
+    return _answer(body, 200)
 
 
 async def _metadata_body(request: Request) -> dict[str, object]:
@@ -206,6 +208,6 @@ async def list_tokens(caller: AdminCaller, session: SessionDep) -> list[TokenInf
     "/tokens/{token_id}", status_code=204, summary="Withdraw an initial access token"
 )
 async def delete_token(token_id: str, caller: AdminCaller, session: SessionDep) -> Response:
-    if await repository.delete_token(session, caller.tenant_id, token_id[:64]) == 0:
+    if not await service.withdraw_token(session, caller, token_id[:64]):
         raise NotFound("No such initial access token.")
     return Response(status_code=204)

@@ -123,8 +123,7 @@ def _grants(body: dict[str, Any]) -> tuple[list[str], str]:
     method = _text(body, "token_endpoint_auth_method") or "client_secret_basic"
     if method not in _AUTH_METHODS:
         raise InvalidClientMetadata(
-            "token_endpoint_auth_method must be client_secret_basic, client_secret_post "
-            "or none."
+            "token_endpoint_auth_method must be client_secret_basic, client_secret_post or none."
         )
     return grant_types, method
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.audit.actions import Action
+from docspace_oauth.audit.service import record
 from docspace_oauth.callers.principal import Caller, Scheme
 from docspace_oauth.clients import repository as clients_repository
 from docspace_oauth.clients import service as clients
@@ -72,6 +74,16 @@ async def set_policy(session: AsyncSession, caller: Caller, policy: Policy) -> P
             "modified_by": caller.user_id,
         },
     )
+    await record(
+        session,
+        caller,
+        Action.REGISTRATION_POLICY,
+        details={
+            "mode": policy.mode.value,
+            "max_clients": policy.max_clients,
+            "per_address_per_hour": policy.per_address_per_hour,
+        },
+    )
     return await policy_of(session, caller.tenant_id)
 
 
@@ -102,7 +114,20 @@ async def issue_token(
             created_by=caller.user_id,
         ),
     )
+    await record(
+        session,
+        caller,
+        Action.REGISTRATION_TOKEN_ISSUE,
+        details={"id": issued.id, "uses": uses, "expires_at": issued.expires_at.isoformat()},
+    )
     return issued
+
+
+async def withdraw_token(session: AsyncSession, caller: Caller, token_id: str) -> bool:
+    if await repository.delete_token(session, caller.tenant_id, token_id) == 0:
+        return False
+    await record(session, caller, Action.REGISTRATION_TOKEN_DELETE, details={"id": token_id})
+    return True
 
 
 def _acting(tenant_id: int, user_id: str, ip: str) -> Caller:
@@ -239,9 +264,7 @@ def _owner(client: Client, ip: str) -> Caller:
     return _acting(client.tenant_id, client.created_by, ip)
 
 
-async def update(
-    session: AsyncSession, client: Client, metadata: Metadata, ip: str
-) -> Client:
+async def update(session: AsyncSession, client: Client, metadata: Metadata, ip: str) -> Client:
     """RFC 7592 §2.2: the metadata given replaces the registered one."""
     if metadata.is_public != client.allow_pkce:
         raise InvalidClientMetadata(
