@@ -31,6 +31,7 @@ from docspace_oauth.ops.listener import HeaderLimits
 from docspace_oauth.ops.middleware import RequestContextMiddleware
 from docspace_oauth.ratelimit.limiter import build_limiter
 from docspace_oauth.registration import endpoints as registration
+from docspace_oauth.resources import endpoints as resources
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
@@ -153,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth2.router)
     app.include_router(registration.router)
     app.include_router(registration.admin_router)
+    app.include_router(resources.router)
+    app.include_router(resources.admin_router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
     app.include_router(console.router)

@@ -10,6 +10,7 @@ from docspace_oauth.models.registration import (
     RegistrationPolicy,
     RegistrationToken,
 )
+from docspace_oauth.models.resource import Resource
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
@@ -39,6 +40,7 @@ __all__ = [
     "RefreshToken",
     "RegistrationPolicy",
     "RegistrationToken",
+    "Resource",
     "RevokedAccessToken",
     "Role",
     "ServerSecret",

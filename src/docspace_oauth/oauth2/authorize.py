@@ -32,7 +32,7 @@ from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationCode, Client, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import browser, pkce, redirects, repository
+from docspace_oauth.oauth2 import browser, pkce, redirects, repository, resources
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
     AccessDenied,
@@ -71,6 +71,7 @@ _SINGLE_VALUED = (
     "code_challenge_method",
     "prompt",
     "response_mode",
+    "resource",  # RFC 8707: one resource per grant (oauth2.resources)
 )
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 _CATALOGUE_ORDER = {scope.name: index for index, scope in enumerate(CATALOGUE)}
@@ -85,6 +86,7 @@ class AuthorizeRequest:
     nonce: str | None
     code_challenge: str | None
     prompt: frozenset[str]
+    resource: str | None = None
 
 
 def _one(params: QueryParams | FormData, name: str) -> str | None:
@@ -164,6 +166,13 @@ async def parse_request(
     unknown = [s for s in requested if s not in client.scopes or s not in BY_NAME]
     if unknown:
         raise back(InvalidScope(f"Not registered for this app: {' '.join(unknown)}."))
+    resource = values["resource"]
+    if resource is not None:
+        try:
+            bound = await resources.registered(session, client.tenant_id, resource)
+            resources.check_scopes(bound, tuple(requested))
+        except OAuth2Error as exc:
+            raise back(exc) from exc
 
     challenge, method = values["code_challenge"], values["code_challenge_method"]
     if method is not None and method != pkce.S256:
@@ -192,6 +201,7 @@ async def parse_request(
         nonce=nonce or None,
         code_challenge=challenge,
         prompt=prompt,
+        resource=resource,
     )
 
 
@@ -284,7 +294,8 @@ async def authorize(server: AuthServer, session: AsyncSession, request: Request)
             headers=NO_STORE,
         )
     caller = who.caller
-    audience = await audience_for(server, session, caller)
+    # RFC 8707: a resource named binds the grant's audience to it.
+    audience = req.resource or await audience_for(server, session, caller)
     consent = await consents.get(session, client.client_id, caller.user_id)
     covered = (
         consent is not None

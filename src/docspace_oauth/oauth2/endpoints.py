@@ -273,7 +273,7 @@ async def token(request: Request) -> Response:
 
 async def _token_and_client(
     request: Request, server: AuthServer, *, allow_none: bool
-) -> tuple[str, client_auth.AuthenticatedClient]:
+) -> tuple[str, client_auth.AuthenticatedClient, dict[str, str]]:
     """The `token` parameter and the authenticated caller, as introspection and revocation
     both take them."""
     form = await _oauth_form(request)
@@ -284,7 +284,7 @@ async def _token_and_client(
     client = await client_auth.authenticate(
         server, credentials, ip=client_ip(request), allow_none=allow_none
     )
-    return value, client
+    return value, client, form
 
 
 @router.post(
@@ -300,8 +300,8 @@ async def _token_and_client(
 async def introspect(request: Request) -> Response:
     server = auth_server(request)
     async with server.audited():
-        value, client = await _token_and_client(request, server, allow_none=False)
-        body = await introspection.introspect(server, client, value)
+        value, client, form = await _token_and_client(request, server, allow_none=False)
+        body = await introspection.introspect(server, client, value, form.get("resource"))
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -315,7 +315,7 @@ async def introspect(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     server = auth_server(request)
     async with server.audited():
-        value, client = await _token_and_client(request, server, allow_none=True)
+        value, client, _ = await _token_and_client(request, server, allow_none=True)
         async with server.transaction(write=True) as session:
             await introspection.revoke(server, session, client, value)
     return Response(

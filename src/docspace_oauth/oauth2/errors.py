@@ -253,3 +253,9 @@ class ErrorPage(DocSpaceOAuthError):
 class CrossOriginRefused(ErrorPage):
     status = 403
     heading = "Request refused"
+
+
+class InvalidTarget(OAuth2Error):
+    """RFC 8707 §2: a resource the server does not know, or one this grant does not cover."""
+
+    error = "invalid_target"

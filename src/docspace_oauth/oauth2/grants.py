@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.clients.schemas import GrantType
+from docspace_oauth.db.direct import DirectTransaction
 from docspace_oauth.models import RefreshToken, TokenFamily, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import pkce, repository
+from docspace_oauth.oauth2 import pkce, repository, resources
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient, AuthMethod
 from docspace_oauth.oauth2.errors import (
@@ -172,6 +173,17 @@ def _refreshed_scopes(form: Mapping[str, str], granted: str, record: ClientRecor
     return _narrowed(form, kept)
 
 
+async def _refreshed_resource(
+    tx: DirectTransaction, family: repository.Family, asked: str | None
+) -> resources.Bound | None:
+    """RFC 8707 on refresh: the grant's resource, which `resource=` may repeat but never
+    change, so a refresh narrows at most (to the same one) and never widens."""
+    bound = await resources.bound(tx, family.tenant_id, family.audience)
+    if resources.names_other(asked, family.audience if bound else ""):
+        raise resources.wrong_target()
+    return bound
+
+
 def _code_refusal(
     code: ClaimedCode,
     record: ClientRecord,
@@ -211,6 +223,7 @@ async def authorization_code(
     code = _param(form, "code")
     redirect_uri = form.get("redirect_uri")
     verifier = form.get("code_verifier")
+    asked = resources.requested(form)
     now = utcnow()
     code_hash = keyed_hash(server.hash_key, code)
     family_id = str(uuid.uuid4())
@@ -235,6 +248,8 @@ async def authorization_code(
                 generation=generation,
                 now=now,
             )
+            if refusal is None and resources.names_other(asked, claimed.audience):
+                refusal = resources.WRONG_TARGET
             if refusal is None:
                 refresh = _new_refresh(server, record, family_id, now)
                 family = TokenFamily(
@@ -264,7 +279,9 @@ async def authorization_code(
             unknown_message="Unknown code.",
         )
     if refusal is not None:
-        raise InvalidGrant(refusal)
+        raise (
+            resources.wrong_target() if refusal == resources.WRONG_TARGET else InvalidGrant(refusal)
+        )
     assert claimed is not None
     return _mint(
         server,
@@ -322,12 +339,14 @@ async def refresh_token(
     record = client.record
     _require(record, GrantType.REFRESH_TOKEN)
     raw = _param(form, "refresh_token")
+    asked = resources.requested(form)
     now = utcnow()
     token_hash = keyed_hash(server.hash_key, raw)
     db = server.runtime.direct
     refusal: OAuth2Error | None = None
     state: repository.FamilyState | None = None
     scopes: list[str] = []
+    bound: resources.Bound | None = None
     refresh: tuple[str, RefreshToken] | None = None
     # As for codes: a refused refresh token stays spent.
     async with db.transaction() as tx:
@@ -344,6 +363,7 @@ async def refresh_token(
                 else:
                     try:
                         scopes = _refreshed_scopes(form, state.family.scopes, record)
+                        bound = await _refreshed_resource(tx, state.family, asked)
                     except OAuth2Error as exc:
                         refusal = exc
             if refusal is None:
@@ -378,8 +398,9 @@ async def refresh_token(
             client_id=record.client_id,
             tenant_id=family.tenant_id,
             subject=family.user_id,
-            # The tenant's URL as it is now (tenants set-url applies to live grants too).
-            audience=record.tenant_url or family.audience,
+            # A resource's grant keeps its resource; any other, the tenant's URL as it is now
+            # (tenants set-url applies to live grants too).
+            audience=family.audience if bound else record.tenant_url or family.audience,
             scopes=scopes,
             generation=family.generation,
             family_id=family.id,

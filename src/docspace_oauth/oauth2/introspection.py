@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.models import utcnow
-from docspace_oauth.oauth2 import repository
+from docspace_oauth.oauth2 import repository, resources
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient
 from docspace_oauth.oauth2.errors import InsufficientScope, InvalidToken
 from docspace_oauth.oauth2.repository import AccessTokenState
@@ -82,7 +82,11 @@ def _timestamp(value: datetime) -> int:
     return int(value.timestamp())
 
 
-async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str) -> dict[str, Any]:
+async def introspect(
+    server: AuthServer, caller: AuthenticatedClient, token: str, resource: str | None = None
+) -> dict[str, Any]:
+    """`resource` (RFC 8707) names the resource the caller serves: a token for a resource
+    registered as requiring it is active only to a caller that names it."""
     if not token or len(token) > 8192:
         return INACTIVE
     if looks_like_jwt(token):
@@ -94,6 +98,9 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
         if not scopes or not _active(access, access_state):
             return INACTIVE
         claims = access.claims
+        bound = await _resource_of(server, caller, access.tenant_id, claims.get("aud"))
+        if bound is not None and bound.introspection_requires_resource and resource != bound.url:
+            return INACTIVE
         return {
             "active": True,
             "token_type": "Bearer",
@@ -107,6 +114,7 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
             "jti": access.jti,
             "tid": access.tenant_id,
             "cid": access.client_id,
+            **({"resource": bound.url} if bound else {}),
         }
     async with server.transaction(write=False) as session:
         state = await repository.refresh_token_state(session, keyed_hash(server.hash_key, token))
@@ -136,6 +144,15 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
         "tid": family.tenant_id,
         "cid": refresh.client_id,
     }
+
+
+async def _resource_of(
+    server: AuthServer, caller: AuthenticatedClient, tenant_id: int, audience: Any
+) -> resources.Bound | None:
+    # A token for the tenant's own URL (nearly all) costs no query.
+    if not isinstance(audience, str) or audience == caller.record.tenant_url:
+        return None
+    return await resources.bound(server.runtime.direct, tenant_id, audience)
 
 
 async def revoke(

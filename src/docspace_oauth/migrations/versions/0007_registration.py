@@ -8,6 +8,8 @@
 - `registration_policies`: each tenant's policy: closed, token (initial access tokens) or
   open, and the open policy's limits. No row: closed.
 - `registration_tokens`: initial access tokens an admin issued (keyed hashes only).
+- `resources`: the protected resources a tenant accepts as `aud` (RFC 8707), with their
+  scopes and whether introspection must name them.
 
 Revision ID: 0007
 Revises: 0006
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0007"
 down_revision = "0006"
@@ -31,9 +34,7 @@ def upgrade() -> None:
             sa.Column("registration", sa.String(length=16), server_default="", nullable=False)
         )
         batch.add_column(
-            sa.Column(
-                "application_type", sa.String(length=8), server_default="web", nullable=False
-            )
+            sa.Column("application_type", sa.String(length=8), server_default="web", nullable=False)
         )
     op.create_table(
         "client_registrations",
@@ -71,9 +72,24 @@ def upgrade() -> None:
     op.create_index(
         "uq_registration_tokens_hash", "registration_tokens", ["token_hash"], unique=True
     )
+    op.create_table(
+        "resources",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("scopes", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+        sa.Column("introspection_requires_resource", sa.Boolean(), nullable=False),
+        sa.Column("created_on", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
+    )
+    op.create_index("uq_resources_tenant_url", "resources", ["tenant_id", "url"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("uq_resources_tenant_url", table_name="resources")
+    op.drop_table("resources")
     op.drop_index("uq_registration_tokens_hash", table_name="registration_tokens")
     op.drop_table("registration_tokens")
     op.drop_table("registration_policies")
