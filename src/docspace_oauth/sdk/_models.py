@@ -84,6 +84,9 @@ class ClientResponse(ClientInfoResponse):
     as it always was, from ``"none"`` in ``authentication_methods``.
     ``grant_types`` is this server's extension: None when the server does
     not say (DocSpace's clients use authorization_code and refresh_token).
+    ``registration`` ("dynamic" for a client that registered itself with
+    RFC 7591, else "") and ``application_type`` ("web" or "native") are
+    extensions too; a DocSpace portal sends neither.
     """
 
     tenant: int | None = None
@@ -94,6 +97,8 @@ class ClientResponse(ClientInfoResponse):
     logout_redirect_uris: StrList = Field(default_factory=list)
     allow_pkce: bool = False
     grant_types: list[str] | None = None
+    registration: str = ""
+    application_type: str = "web"
 
     @model_validator(mode="before")
     @classmethod
