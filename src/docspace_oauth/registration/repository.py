@@ -84,13 +84,6 @@ async def registration(session: AsyncSession, client_id: str) -> ClientRegistrat
     return result.first()
 
 
-async def delete_registration(session: AsyncSession, client_id: str) -> None:
-    await session.execute(
-        delete(ClientRegistration).where(ClientRegistration.client_id == client_id),
-        execution_options=_NO_SYNC,
-    )
-
-
 async def registered_from(session: AsyncSession, tenant_id: int, ip: str, since: datetime) -> int:
     count = await session.scalar(
         select(func.count())

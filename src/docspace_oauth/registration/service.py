@@ -288,5 +288,7 @@ async def update(session: AsyncSession, client: Client, metadata: Metadata, ip: 
 
 async def delete(session: AsyncSession, client: Client, ip: str) -> None:
     """RFC 7592 §2.3: the client and every token it holds die at once."""
+    # The registration row stays: its token matches nothing once the client is gone (the
+    # lookup joins clients), and it still counts against the open policy's per-address
+    # limit, so registering and deleting in a loop gains nothing.
     await clients.delete(session, _owner(client, ip), client.client_id)
-    await repository.delete_registration(session, client.client_id)
