@@ -174,3 +174,15 @@ def test_only_admins_register_resources_and_urls_are_unique(kit: Kit) -> None:
     assert [r["url"] for r in listed] == [resource["url"]]
     deleted = kit.manage(app.owner, "DELETE", f"/api/2.0/resources/{resource['id']}")
     assert deleted.status_code == 204
+
+
+def test_removing_a_resource_ends_its_grants(kit: Kit) -> None:
+    app = kit.register()
+    resource = _resource(kit, app)
+    tokens = _tokens(kit, app, resource["url"])
+    removed = kit.manage(app.owner, "DELETE", f"/api/2.0/resources/{resource['id']}")
+    assert removed.status_code == 204
+    assert kit.introspect(tokens["access_token"], app) == {"active": False}
+    refused = kit.refresh(app, tokens["refresh_token"])
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"

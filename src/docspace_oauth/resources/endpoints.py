@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
 from docspace_oauth.callers.dependencies import AdminCaller
 from docspace_oauth.errors import Conflict, NotFound
-from docspace_oauth.models import Resource
+from docspace_oauth.models import Resource, TokenFamily
 from docspace_oauth.resources.schemas import (
     CreateResourceRequest,
     ProtectedResourceMetadata,
@@ -60,15 +60,31 @@ async def list_resources(
     return [ResourceResponse.of(r, runtime.settings.issuer_url) for r in rows]
 
 
-@admin_router.delete("/{resource_id}", status_code=204, summary="Remove a protected resource")
+@admin_router.delete(
+    "/{resource_id}",
+    status_code=204,
+    summary="Remove a protected resource; every grant for it dies at once",
+)
 async def delete_resource(resource_id: str, caller: AdminCaller, session: SessionDep) -> None:
-    result = await session.execute(
-        delete(Resource).where(
-            Resource.tenant_id == caller.tenant_id, Resource.id == resource_id[:64]
-        )
+    url = await session.scalar(
+        delete(Resource)
+        .where(Resource.tenant_id == caller.tenant_id, Resource.id == resource_id[:64])
+        .returning(Resource.url)
     )
-    if not getattr(result, "rowcount", 0):
+    if url is None:
         raise NotFound("No such resource.")
+    # Its grants could otherwise refresh into tokens for the tenant at large (a refresh keeps
+    # a resource's audience only while the resource exists): revoke them, one row each.
+    await session.execute(
+        update(TokenFamily)
+        .where(
+            TokenFamily.tenant_id == caller.tenant_id,
+            TokenFamily.audience == url,
+            TokenFamily.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC)),
+        execution_options={"synchronize_session": False},
+    )
 
 
 @router.get(
