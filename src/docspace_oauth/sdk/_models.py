@@ -17,6 +17,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
 
@@ -99,6 +101,18 @@ class ClientResponse(ClientInfoResponse):
     grant_types: list[str] | None = None
     registration: str = ""
     application_type: str = "web"
+
+    @model_serializer(mode="wrap")
+    def _without_default_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # As the server answers: these extensions are left out at their defaults, so a
+        # hand-made client dumps to exactly the object the API sent.
+        data = handler(self)
+        if isinstance(data, dict):
+            if data.get("registration") == "":
+                del data["registration"]
+            if data.get("application_type") == "web":
+                del data["application_type"]
+        return data
 
     @model_validator(mode="before")
     @classmethod
