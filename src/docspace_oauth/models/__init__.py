@@ -4,6 +4,7 @@ from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.device import DeviceAuthorization
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.tenant import Tenant
@@ -29,6 +30,7 @@ __all__ = [
     "ClientData",
     "ClientRow",
     "Consent",
+    "DeviceAuthorization",
     "JanitorLease",
     "RefreshToken",
     "RevokedAccessToken",

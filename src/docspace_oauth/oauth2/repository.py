@@ -475,7 +475,9 @@ _FAMILY_PROFILE = Statement(
 )
 
 
-async def local_profile(db: DirectDB, user_id: str, tenant_id: int) -> tuple[str, str] | None:
+async def local_profile(
+    db: DirectDB | DirectTransaction, user_id: str, tenant_id: int
+) -> tuple[str, str] | None:
     row = await db.fetchrow(_LOCAL_PROFILE, user_id=user_id, tenant_id=tenant_id)
     return None if row is None else (row[0], row[1])
 
