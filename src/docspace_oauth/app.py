@@ -24,6 +24,7 @@ from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
 from docspace_oauth.janitor.periodic import periodic_prune
+from docspace_oauth.oauth2 import device_pages
 from docspace_oauth.oauth2 import endpoints as oauth2
 from docspace_oauth.oauth2.state import open_auth_server
 from docspace_oauth.ops import endpoints as ops
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(clients.build_router(base, alias=alias))
     app.include_router(ops.router)
     app.include_router(oauth2.router)
+    app.include_router(device_pages.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
     app.include_router(console.router)

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # The device authorization grant (RFC 8628, oauth2/device.py): how long a device code
     # lives, the polling interval a device is told (and held to), and wrong user codes
     # allowed per window, per session and per address, before 429.
-    device_code_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    device_code_ttl_seconds: int = Field(default=600, ge=1, le=3600)
     device_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
     device_code_failure_limit: int = Field(default=10, ge=1)
     cookie_secure: bool = False

@@ -148,9 +148,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def candidates(
-    rule: Rule, cutoffs: Cutoffs, *, after: object | None, limit: int
-) -> Select[object]:
+def candidates(rule: Rule, cutoffs: Cutoffs, *, after: object | None, limit: int) -> Select[object]:
     """The next batch's keys: the first `limit` prunable rows after the last batch's."""
     query = select(rule.key).where(rule.prunable(cutoffs))
     if after is not None:

@@ -87,9 +87,16 @@ CONSOLE_PATH = "/console"
 _CONSOLE_NEXT = re.compile(r"^/console(?:/[A-Za-z0-9._~/-]*)?(?:\?[A-Za-z0-9._~%&=+:,-]*)?$")
 
 
+DEVICE_PATH = "/oauth2/device"
+_DEVICE_NEXT = re.compile(r"^/oauth2/device(?:\?user_code=[A-Za-z0-9-]{1,16})?$")
+
+
 def is_console_path(next_url: str) -> bool:
-    """A place in the console to return to after signing in: a same-site relative path under
-    /console, never an absolute or scheme-relative URL (no open redirect)."""
+    """A page of ours that signs in to any tenant, to return to after signing in: a same-site
+    relative path under /console, or the device page (RFC 8628, oauth2/device.py, which
+    checks the tenant itself); never an absolute or scheme-relative URL (no open redirect)."""
+    if _DEVICE_NEXT.match(next_url) is not None:
+        return True
     if len(next_url) > 2048 or _CONSOLE_NEXT.match(next_url) is None:
         return False
     return not any(part in {".", ".."} for part in next_url.split("?", 1)[0].split("/"))

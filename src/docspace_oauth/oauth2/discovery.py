@@ -25,6 +25,7 @@ def metadata(issuer: str) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth2/jwks",
         "introspection_endpoint": f"{issuer}/oauth2/introspect",
         "revocation_endpoint": f"{issuer}/oauth2/revoke",
+        "device_authorization_endpoint": f"{issuer}/oauth2/device_authorization",
         "scopes_supported": [scope.name for scope in CATALOGUE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2 import authorize as authorization
-from docspace_oauth.oauth2 import client_auth, grants, introspection, keys
+from docspace_oauth.oauth2 import client_auth, device, grants, introspection, keys
 from docspace_oauth.oauth2.discovery import metadata
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
@@ -50,6 +50,7 @@ _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
     GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
+    GrantType.DEVICE_CODE.value: device.device_code,
 }
 
 # What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
