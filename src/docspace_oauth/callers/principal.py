@@ -10,6 +10,9 @@ class Scheme(StrEnum):
     API_KEY = "api_key"
     SESSION = "session"
     SIGNATURE = "x-signature"
+    ACCESS_TOKEN = (
+        "access_token"  # an OAuth access token for this server's API (oauth2/api_tokens.py)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import typer
 
 from docspace_oauth.cli.clients import clients_app
 from docspace_oauth.cli.keys import keys_app
+from docspace_oauth.cli.login import login
 from docspace_oauth.cli.options import GlobalGroup, root_options
 from docspace_oauth.cli.prune import prune
 from docspace_oauth.cli.reads import consents_app, list_audit, scopes_app
@@ -33,6 +34,7 @@ app.command("audit")(list_audit)
 app.add_typer(keys_app, name="keys")
 app.add_typer(tenants_app, name="tenants")
 app.command("prune")(prune)
+app.command("login")(login)
 
 
 def main() -> None:

@@ -43,6 +43,8 @@ async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | Non
     """The first valid credential the request carries (callers.credentials has the order;
     an OAuth client's Basic credentials are not among them)."""
     for credential in presented(request):
+        if credential.kind is Kind.ACCESS_TOKEN:
+            continue  # an app's token is no person at a browser
         if credential.kind is Kind.API_KEY:
             caller = await caller_from_api_key(
                 server.runtime.direct, server.hash_key, credential.value

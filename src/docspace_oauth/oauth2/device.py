@@ -33,6 +33,7 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import DeviceAuthorization, TokenFamily, utcnow
 from docspace_oauth.oauth2 import repository
+from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.browser import DEVICE_PATH
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient
@@ -43,6 +44,7 @@ from docspace_oauth.oauth2.errors import (
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
+    InvalidTarget,
     SlowDown,
     UnauthorizedClient,
 )
@@ -98,6 +100,11 @@ async def start(
     record = client.record
     _require(record)
     scopes = _scopes(form, record)
+    # The one resource a device may name: this server's own API (oauth2/api_tokens.py).
+    # Resource indicators in general (RFC 8707) are the authorization endpoint's business.
+    resource = form.get("resource")
+    if resource is not None and resource != api_audience(server.issuer):
+        raise InvalidTarget("The only resource a device may ask for is this server's API.")
     device_code = secrets.token_urlsafe(32)
     user_code = "".join(secrets.choice(_ALPHABET) for _ in range(_USER_CODE_LENGTH))
     now = utcnow()
@@ -116,6 +123,7 @@ async def start(
             status="pending",
             user_name="",
             user_email="",
+            audience=resource,
         )
     )
     await session.flush()

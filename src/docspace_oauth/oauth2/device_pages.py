@@ -21,6 +21,7 @@ from docspace_oauth.callers.principal import Caller
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import DeviceAuthorization, utcnow
 from docspace_oauth.oauth2 import browser, client_auth, device, repository
+from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import LOGIN_PATH, audience_for, ordered
 from docspace_oauth.oauth2.endpoints import _browser_form, _oauth_form
 from docspace_oauth.oauth2.errors import NO_STORE, CrossOriginRefused, ErrorPage
@@ -148,7 +149,10 @@ async def device_answer(request: Request, server: AuthServerDep) -> Response:
         scopes = [BY_NAME[s] for s in row.scopes.split() if s in BY_NAME]
         if decision not in {"allow", "deny"}:
             code = device.shown(device.normalize_user_code(typed))
-            return _page(server, request, who, user_code=code, client=client, scopes=scopes)
+            for_api = row.audience == api_audience(server.issuer)
+            return _page(
+                server, request, who, user_code=code, client=client, scopes=scopes, for_api=for_api
+            )
         if decision == "deny":
             await device.answer(session, row.device_code_hash, None)
             return _page(server, request, who, done="denied", client=client)
@@ -188,6 +192,7 @@ async def _approve(
         generation=generation,
         user_name=caller.name,
         user_email=caller.email,
-        audience=await audience_for(server, session, caller),
+        # Asked for this server's API (api_tokens), else the tenant's URL as for any grant.
+        audience=row.audience or await audience_for(server, session, caller),
     )
     await device.answer(session, row.device_code_hash, approval)

@@ -108,6 +108,12 @@ class ExpiredToken(OAuth2Error):
     error = "expired_token"
 
 
+class InvalidTarget(OAuth2Error):
+    """RFC 8707: a resource this server does not issue tokens for."""
+
+    error = "invalid_target"
+
+
 class DeviceAccessDenied(OAuth2Error):
     """access_denied as the token endpoint says it (400), not the authorization endpoint."""
 

@@ -16,6 +16,7 @@ of other tenants are simply inactive to it.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,6 +171,18 @@ async def _audit_revoke(session: AsyncSession, caller: AuthenticatedClient, kind
         client_id=caller.client_id,
         details={"token_type": kind},
     )
+
+
+async def live_user_token(server: AuthServer, token: str) -> VerifiedAccessToken | None:
+    """A user's access token that verifies and that nothing has revoked, with the scopes its
+    client still has; None otherwise."""
+    access = await verified(server, token)
+    if access is None or not _is_user_token(access):
+        return None
+    state = await access_token_state(server, access)
+    if not _active(access, state):
+        return None
+    return replace(access, scopes=tuple(still_allowed(access.scopes, state.client_scopes)))
 
 
 async def userinfo(server: AuthServer, token: str) -> dict[str, Any]:
