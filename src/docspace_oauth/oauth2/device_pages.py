@@ -28,6 +28,7 @@ from docspace_oauth.oauth2.errors import NO_STORE, CrossOriginRefused, ErrorPage
 from docspace_oauth.oauth2.page_docs import form_body, page_responses
 from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, client_ip
 from docspace_oauth.scopes.catalogue import BY_NAME
+from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.web import render_page
 
 router = APIRouter(tags=["oauth2"])
@@ -97,8 +98,9 @@ async def device_page(request: Request, server: AuthServerDep) -> Response:
     return _page(server, request, who, user_code=device.shown(typed) if typed else "")
 
 
-def _throttle_keys(request: Request, who: browser.BrowserCaller) -> list[str]:
-    session = who.credential[-16:]  # a keyed hash is not needed: the key stays in-process
+def _throttle_keys(server: AuthServer, request: Request, who: browser.BrowserCaller) -> list[str]:
+    # The session by a keyed hash of its credential: the limiter may be a shared Redis.
+    session = keyed_hash(server.hash_key, "device-session\x00" + who.credential)[:32]
     return [f"device|session|{session}", f"device|ip|{client_ip(request)}"]
 
 
@@ -122,7 +124,7 @@ async def device_answer(request: Request, server: AuthServerDep) -> Response:
     if not browser.consent_csrf_ok(server, who, str(form.get("csrf_token") or "")):
         raise CrossOriginRefused("This form has expired or was not sent from our page.")
     typed = str(form.get("user_code") or "")[:64]
-    keys = _throttle_keys(request, who)
+    keys = _throttle_keys(server, request, who)
     waits = [w for w in map(server.device_code_failures.blocked_for, keys) if w]
     if waits:
         error = f"Too many wrong codes. Try again in {max(waits)} seconds."
