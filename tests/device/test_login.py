@@ -3,6 +3,7 @@ device page in Chromium, and a remote command then works with the stored token."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -43,6 +44,9 @@ def _cli_client(live: LiveServer, key: str) -> str:
     return str(response.json()["client_id"])
 
 
+# A browser, the CLI four times as subprocesses and a 5 s polling interval: more than the
+# suite's default 120 s on a loaded machine.
+@pytest.mark.timeout(400)
 def test_login_then_remote_commands_use_the_stored_token(
     live_server: LiveServer, chromium: Browser, tmp_path: Path
 ) -> None:
@@ -105,6 +109,26 @@ def test_login_then_remote_commands_use_the_stored_token(
     listed = run_cli(env, "--url", live_server.url, "--json", "clients", "list")
     assert listed.returncode == 0, listed.stderr
     assert client_id in listed.stdout
+
+    # Once the access token has expired, the next command refreshes it and stores the new
+    # pair (the refresh token rotates), still 0600.
+    saved = json.loads(stored.read_text())
+    entry = saved[live_server.url]
+    entry["expires_at"] = 0
+    stored.write_text(json.dumps(saved))
+    again = run_cli(env, "--url", live_server.url, "--json", "clients", "list")
+    assert again.returncode == 0, again.stderr
+    renewed = json.loads(stored.read_text())[live_server.url]
+    assert renewed["refresh_token"] != entry["refresh_token"]
+    assert renewed["expires_at"] > 0
+    assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
+
+    # Withdrawing the consent ends it at once.
+    with live_server.client(key) as http:
+        withdrawn = http.delete(f"/api/2.0/clients/{client_id}/revoke")
+    assert withdrawn.status_code == 200, withdrawn.text
+    refused = run_cli(env, "--url", live_server.url, "clients", "list")
+    assert refused.returncode == 4, refused.stdout + refused.stderr
 
 
 def test_a_token_for_a_portal_is_not_an_api_caller(live_server: LiveServer) -> None:

@@ -27,6 +27,7 @@ from docspace_oauth.db.direct import DirectTransaction
 from docspace_oauth.models import RefreshToken, TokenFamily, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
 from docspace_oauth.oauth2 import grace, pkce, repository
+from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient, AuthMethod
 from docspace_oauth.oauth2.errors import (
@@ -330,8 +331,11 @@ async def _issue(
             client_id=record.client_id,
             tenant_id=family.tenant_id,
             subject=family.user_id,
-            # The tenant's URL as it is now (tenants set-url applies to live grants too).
-            audience=record.tenant_url or family.audience,
+            # The tenant's URL as it is now (tenants set-url applies to live grants too);
+            # a grant for this server's own API (oauth2/api_tokens.py) stays one.
+            audience=family.audience
+            if family.audience == api_audience(server.issuer)
+            else record.tenant_url or family.audience,
             scopes=scopes,
             generation=family.generation,
             family_id=family.id,
