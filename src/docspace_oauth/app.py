@@ -19,6 +19,7 @@ from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
 from docspace_oauth.console import endpoints as console
+from docspace_oauth.console import sessions as console_sessions
 from docspace_oauth.db.direct import open_direct
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
@@ -34,6 +35,7 @@ from docspace_oauth.ratelimit.limiter import build_limiter
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
+from docspace_oauth.sessions import endpoints as sessions
 from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 from docspace_oauth.web import endpoints as web
@@ -154,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(device_pages.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
+    app.include_router(sessions.router)
+    app.include_router(console_sessions.router)  # before the console's catch-all
     app.include_router(console.router)
     app.include_router(web.router)
     # Before /static, which would otherwise take these paths and answer 404.

@@ -20,6 +20,7 @@ class Action(StrEnum):
     AUTHORIZATION_CODE_REPLAY = "authorization_code.replay"
     TOKEN_REVOKE = "token.revoke"
     SIGN_IN_FAILED = "sign_in.failed"
+    SESSION_END = "session.end"
 
 
 class Outcome(StrEnum):

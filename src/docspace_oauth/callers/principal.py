@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from docspace_oauth.models import Role
@@ -16,6 +17,15 @@ class Scheme(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """The sign-in session behind a session cookie (models.session)."""
+
+    id: str  # the OIDC sid
+    auth_time: datetime
+    amr: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     user_id: str
     tenant_id: int
@@ -25,6 +35,7 @@ class Caller:
     scheme: Scheme
     tenant_url: str = ""
     ip: str = ""  # the address the request came from, for the audit trail
+    session: SessionInfo | None = None  # only for a session cookie from the sign-in page
 
     @property
     def is_admin(self) -> bool:

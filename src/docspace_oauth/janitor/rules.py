@@ -14,7 +14,8 @@ is checked against these rows until it expires:
   expired, so a late replay still revokes what it issued;
 - a revoked jti stays until the token it names has expired; a retired signing key until the
   tokens it signed have (it leaves the JWKS then anyway);
-- a session key (the sign-in cookie) goes once it expired or was revoked;
+- a session key (the sign-in cookie) goes once it expired or was revoked, and the sign-in
+  session it stands for with it (ON DELETE CASCADE);
 - an audit event stays for DOCSPACE_OAUTH_AUDIT_RETENTION_DAYS, and so do the aggregated
   failures of unknown clients.
 """

@@ -7,6 +7,7 @@ from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.device import DeviceAuthorization
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.server_secret import ServerSecret
+from docspace_oauth.models.session import EndReason, SessionClient, SignInSession
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
     AuthorizationCode,
@@ -31,11 +32,14 @@ __all__ = [
     "ClientRow",
     "Consent",
     "DeviceAuthorization",
+    "EndReason",
     "JanitorLease",
     "RefreshToken",
     "RevokedAccessToken",
     "Role",
     "ServerSecret",
+    "SessionClient",
+    "SignInSession",
     "SigningKey",
     "Tenant",
     "TokenFamily",

@@ -88,6 +88,11 @@ class AuthorizationCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     family_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The sign-in session the code was issued through (None for a caller authenticated by
+    # a header), and what its id_tokens say of the authentication (OIDC auth_time, amr).
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    auth_time: Mapped[datetime | None] = mapped_column(default=None)
+    amr: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class TokenFamily(Base):
@@ -113,6 +118,11 @@ class TokenFamily(Base):
     audience: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # From the code: a refreshed id_token keeps the original authentication's auth_time and
+    # sid (OIDC Core 12.2).
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    auth_time: Mapped[datetime | None] = mapped_column(default=None)
+    amr: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class RefreshToken(Base):

@@ -37,7 +37,14 @@ from docspace_oauth.oauth2.errors import (
     OAuth2Error,
     UnauthorizedClient,
 )
-from docspace_oauth.oauth2.issue import OPENID, Identity, TokenResult, mint, new_refresh
+from docspace_oauth.oauth2.issue import (
+    OPENID,
+    Identity,
+    TokenResult,
+    authentication_of,
+    mint,
+    new_refresh,
+)
 from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import (
@@ -163,6 +170,9 @@ async def authorization_code(
                     audience=claimed.audience,
                     created_at=now,
                     revoked_at=None,
+                    session_id=claimed.session_id,
+                    auth_time=claimed.auth_time,
+                    amr=claimed.amr,
                 )
                 await repository.add_family(tx, db, family, refresh[1] if refresh else None)
     if claimed is None:
@@ -192,7 +202,12 @@ async def authorization_code(
             family_id=family_id,
         ),
         refresh_token=refresh[0] if refresh else None,
-        identity=Identity(claimed.user_name, claimed.user_email, claimed.nonce),
+        identity=Identity(
+            claimed.user_name,
+            claimed.user_email,
+            claimed.nonce,
+            authentication_of(claimed.session_id, claimed.auth_time, claimed.amr),
+        ),
     )
 
 
@@ -342,7 +357,12 @@ async def _issue(
         ),
         refresh_token=rotation.refresh[0] if rotation.refresh else None,
         # OIDC Core 12.2: a refreshed id_token carries no nonce.
-        identity=Identity(name, email, None),
+        identity=Identity(
+            name,
+            email,
+            None,
+            authentication_of(family.session_id, family.auth_time, family.amr),
+        ),
     )
 
 

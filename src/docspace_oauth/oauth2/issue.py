@@ -12,7 +12,13 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.models import RefreshToken
 from docspace_oauth.oauth2.repository import ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
-from docspace_oauth.oauth2.tokens import Grant, mint_access_token, mint_id_token, opaque_token
+from docspace_oauth.oauth2.tokens import (
+    Authentication,
+    Grant,
+    mint_access_token,
+    mint_id_token,
+    opaque_token,
+)
 from docspace_oauth.security.hashing import keyed_hash
 
 OPENID = "openid"
@@ -47,6 +53,16 @@ class Identity:
     name: str
     email: str
     nonce: str | None
+    authentication: Authentication | None = None
+
+
+def authentication_of(
+    session_id: str | None, auth_time: datetime | None, amr: str | None
+) -> Authentication | None:
+    """What an id_token says of the sign-in (auth_time, sid, amr), when there was one."""
+    if session_id is None or auth_time is None:
+        return None
+    return Authentication(int(auth_time.timestamp()), session_id, tuple((amr or "").split()))
 
 
 def mint(
@@ -76,6 +92,7 @@ def mint(
             access_token=access.value,
             ttl=ttl,
             now=now,
+            authentication=identity.authentication,
         )
     return TokenResult(
         access_token=access.value,
