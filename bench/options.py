@@ -30,6 +30,8 @@ class Sizes:
 FULL = Sizes(10, 2, 1_000, 1_000_000, 100, 100_000, 7, 5, 6_000, 1_000_000)
 QUICK = Sizes(1, 0, 100, 2_000, 10, 1_000, 2, 2, 6_000, 8_000)
 CONNECTIONS = (16, 64)
+# The parts of a run, in order; --only picks some (the rest of the table stays empty).
+PHASES = ("ceiling", "scenarios", "lists", "deletion", "prune", "instances", "peer")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Options:
     json_path: Path | None
     sizes: Sizes
     profile_dir: Path | None = None  # --profile: py-spy each measured run into here
+    phases: frozenset[str] = frozenset(PHASES)  # --only: the parts of the run to do
+
+    def runs(self, phase: str) -> bool:
+        return phase in self.phases
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the server's log level (info logs a JSON line per request)",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Authlib peer")
+    parser.add_argument(
+        "--only",
+        type=lambda text: frozenset(text.split(",")),
+        default=frozenset(PHASES),
+        help=f"comma-separated parts of the run to do, of: {','.join(PHASES)}",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
         "--profile",
@@ -100,7 +112,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         postgres_url=args.postgres_url,
         redis_url=args.redis_url,
         log_level=args.log_level,
-        peer=not args.no_peer,
+        peer=not args.no_peer and "peer" in args.only,
         json_path=args.json,
         sizes=QUICK if args.quick else FULL,
         profile_dir=(
@@ -108,4 +120,12 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             if args.profile
             else None
         ),
+        phases=_phases(args.only),
     )
+
+
+def _phases(only: frozenset[str]) -> frozenset[str]:
+    unknown = only - set(PHASES)
+    if unknown:
+        raise SystemExit(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    return only

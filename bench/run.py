@@ -64,10 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context()
     venv = PeerVenv(opts) if opts.peer else None
 
-    run_ceiling(opts, ctx)
+    if opts.runs("ceiling"):
+        run_ceiling(opts, ctx)
     with fresh_database(opts, "dso_bench") as database_url:
         cast = run_service(opts, ctx, database_url)
-        run_two_instances(opts, ctx, cast)
+        if opts.runs("instances"):
+            run_two_instances(opts, ctx, cast)
     python = venv.python() if venv is not None else None
     if python is not None:
         run_peer(opts, ctx, python)

@@ -96,12 +96,15 @@ def _service_phases(stage: Stage) -> Cast:
         bench = _seed_tenant(stage, http)
         available, access_token = _user_token(stage, http, bench)
         scenarios = _scenarios(stage, bench, access_token)
-        for scenario in scenarios:
-            _measure(stage, scenario, available)
-        stage.ctx.rows.append(_rss_row(stage.server))  # after all of the above
-        run_list_scaling(stage)
-        run_delete_and_revoke(stage, available)
-        if available:
+        if stage.opts.runs("scenarios"):
+            for scenario in scenarios:
+                _measure(stage, scenario, available)
+            stage.ctx.rows.append(_rss_row(stage.server))  # after all of the above
+        if stage.opts.runs("lists"):
+            run_list_scaling(stage)
+        if stage.opts.runs("deletion"):
+            run_delete_and_revoke(stage, available)
+        if available and stage.opts.runs("prune"):
             introspect = next(s.load for s in scenarios if s.key == "introspect")
             run_prune_under_load(stage, introspect, bench.client_id, bench.person)
     return Cast(

@@ -19,11 +19,13 @@ from docspace_oauth.audit import endpoints as audit
 from docspace_oauth.clients import endpoints as clients
 from docspace_oauth.consents import endpoints as consents
 from docspace_oauth.console import endpoints as console
+from docspace_oauth.console import sessions as console_sessions
 from docspace_oauth.db.direct import open_direct
 from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
 from docspace_oauth.janitor.periodic import periodic_prune
+from docspace_oauth.oauth2 import device_pages
 from docspace_oauth.oauth2 import endpoints as oauth2
 from docspace_oauth.oauth2.state import open_auth_server
 from docspace_oauth.ops import endpoints as ops
@@ -35,6 +37,7 @@ from docspace_oauth.resources import endpoints as resources
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
+from docspace_oauth.sessions import endpoints as sessions
 from docspace_oauth.settings import Settings, get_settings
 from docspace_oauth.web import STATIC_DIR, STATIC_PATH
 from docspace_oauth.web import endpoints as web
@@ -156,8 +159,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registration.admin_router)
     app.include_router(resources.router)
     app.include_router(resources.admin_router)
+    app.include_router(device_pages.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)
+    app.include_router(sessions.router)
+    app.include_router(console_sessions.router)  # before the console's catch-all
     app.include_router(console.router)
     app.include_router(web.router)
     # Before /static, which would otherwise take these paths and answer 404.

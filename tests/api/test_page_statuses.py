@@ -57,6 +57,16 @@ CASES: dict[str, tuple[str, str, int, Case]] = {
         401,
         lambda http, cid: http.get(f"/oauth2/consent?client_id={cid}&state=x"),
     ),
+    "authorization request by POST, no credentials": (
+        "post",
+        "/oauth2/authorize",
+        303,
+        lambda http, cid: http.post(
+            "/oauth2/authorize",
+            content=_authorize_query(cid),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ),
     "consent decision, from another site": (
         "post",
         "/oauth2/authorize",
@@ -130,3 +140,16 @@ def test_a_wrong_password_is_a_documented_status(live_server: LiveServer) -> Non
     assert statuses[0] == 400
     for status in set(statuses):
         assert str(status) in documented["post"]["responses"]
+
+
+def test_the_sign_in_page_for_someone_signed_in_is_a_documented_303(
+    live_server: LiveServer,
+) -> None:
+    """Found by the form fuzzer (tests/hardening/test_fuzz_forms.py): the sign-in page sends
+    a person already signed in straight on to `next`, a 303 the document did not list."""
+    documented = httpx.get(f"{live_server.url}/openapi.json").json()["paths"]["/oauth2/login"]
+    with live_server.client(live_server.keys["user"]) as http:
+        response = http.get("/oauth2/login", params={"next": "/console/clients"})
+    assert response.status_code == 303, response.text[:300]
+    assert response.headers["location"] == f"{live_server.url}/console/clients"
+    assert "303" in documented["get"]["responses"]

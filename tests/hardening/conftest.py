@@ -8,6 +8,7 @@ one live server.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.security.server_keys import ServerKeys
 from docspace_oauth.users.service import create_user
 from tests.conftest import LiveServer
+from tests.hardening.forms_kit import PASSWORD, World, pending_consent, sign_in
 
 # Far from the tenants other tests use (1, 2 and 100..100_099).
 MATRIX_TENANT = 7_000_001
@@ -31,6 +33,8 @@ FUZZ_TENANT = 7_000_003
 OAUTH_FUZZ_TENANT = 7_000_004
 OAUTH_TENANT = 7_000_005
 OAUTH_OTHER_TENANT = 7_000_006
+# The form fuzzer's person (test_fuzz_forms.py): their apps, consents and sessions.
+FORMS_TENANT = 7_000_007
 
 
 @dataclass
@@ -133,3 +137,23 @@ async def snapshot(
             select(Consent.__table__).where(Consent.tenant_id.in_(tenants))
         )
         return {"clients": _rows(clients), "consents": _rows(consents)}
+
+
+@pytest.fixture(scope="session")
+def world(live_server: LiveServer) -> Iterator[World]:
+    """The form fuzzer's person (an admin of FORMS_TENANT with a password), signed in to the
+    console through the sign-in form; and the tokens of a session that signed out."""
+    email = f"forms-{uuid.uuid4().hex[:8]}@hardening.example"
+    key = live_server.create_user(email, "admin", FORMS_TENANT, password=PASSWORD)
+    console = sign_in(live_server.url, email, FORMS_TENANT)
+    gone = sign_in(live_server.url, email, FORMS_TENANT)
+    stale = dict(gone.page("/console/clients"))["csrf_token"]
+    w = World(live_server, email, key, console, "", stale, "")
+    w.app_id = w.new_app()
+    w.stale_consent_token = dict(gone.page(pending_consent(gone, w.app_id)))["csrf_token"]
+    assert gone.post("/console/sign-out", [("csrf_token", stale)]).status_code == 303
+    gone.close()
+    try:
+        yield w
+    finally:
+        console.close()

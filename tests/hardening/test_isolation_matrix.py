@@ -254,6 +254,28 @@ ROUTES: list[Route] = [
     ),
     Route("list_resources", "GET", "/api/2.0/resources", _admins(200)),
     Route("delete_resource", "DELETE", "/api/2.0/resources/{resource_id}", _admins(404)),
+    # Sign-in sessions: every caller lists its own (guests too; header callers have none),
+    # admins their tenant's. No session has the literal id, so ending it is 404 for all.
+    Route("sessions", "GET", "/api/2.0/sessions", _authenticated(_everyone(200))),
+    Route(
+        "tenant_sessions",
+        "GET",
+        "/api/2.0/sessions/tenant",
+        _authenticated(
+            {
+                "owner": 200,
+                "admin": 200,
+                "user": 403,
+                "user2": 403,
+                "guest": 403,
+                "other_admin": 200,
+                "other_user": 403,
+            }
+        ),
+    ),
+    Route(
+        "end_session", "DELETE", "/api/2.0/sessions/{session_id}", _authenticated(_everyone(404))
+    ),
 ]
 # Which (method, path template) of the OpenAPI document each row stands for.
 _DOCUMENTED = {(r.method, r.path.replace("{id}", "{client_id}")) for r in ROUTES}

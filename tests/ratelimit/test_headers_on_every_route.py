@@ -6,6 +6,7 @@ a way to call it here fails `test_every_api_route_is_walked` rather than going u
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +26,10 @@ GENEROUS = {
     "DOCSPACE_OAUTH_RATE_LIMIT_WINDOW_SECONDS": "3600",
 }
 BASES = ("/api/2.0/clients", "/api/2.0/oauth2/clients")
+ADMIN_PASSWORD = "correct horse battery staple"
+# The fixture's admin (a new one each time the module fixture is set up): the walk signs in
+# as them to have a session to end.
+ADMIN: dict[str, str] = {}
 Call = Callable[[httpx.Client, str], httpx.Response]
 
 
@@ -89,6 +94,21 @@ CLIENT_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/{client_id}/info"): _on_client("GET", "/info"),
     ("GET", "/{client_id}/public/info"): _on_client("GET", "/public/info"),
 }
+
+
+def _end_a_session(http: httpx.Client, base: str) -> httpx.Response:
+    """The admin signs in on the sign-in page, then ends that session through the API."""
+    with httpx.Client(base_url=http.base_url) as browser:
+        page = browser.get("/oauth2/login?next=/console")
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found is not None, page.text
+        fields = {"csrf_token": found[1], "next": "/console"}
+        credentials = {"email": ADMIN["email"], "password": ADMIN_PASSWORD}
+        assert browser.post("/oauth2/login", data={**fields, **credentials}).status_code == 303
+    listed = http.get("/api/2.0/sessions").json()["data"]
+    return http.delete(f"/api/2.0/sessions/{listed[0]['session_id']}")
+
+
 OTHER_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/2.0/scopes"): _plain("GET", "/api/2.0/scopes"),
     ("GET", "/api/2.0/oauth2/scopes"): _plain("GET", "/api/2.0/oauth2/scopes"),
@@ -111,6 +131,9 @@ OTHER_ROUTES: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/2.0/resources/{resource_id}"): lambda http, _: _made_then_deleted(
         "/api/2.0/resources", _resource_body()
     )(http, ""),
+    ("GET", "/api/2.0/sessions"): _plain("GET", "/api/2.0/sessions"),
+    ("GET", "/api/2.0/sessions/tenant"): _plain("GET", "/api/2.0/sessions/tenant"),
+    ("DELETE", "/api/2.0/sessions/{session_id}"): _end_a_session,
 }
 
 
@@ -130,8 +153,13 @@ WALK = list(_walk())
 def limited(database_url: str) -> Iterator[tuple[ServerProcess, str]]:
     server = start_server(database_url, **GENEROUS)
     try:
-        email = f"headers-{uuid.uuid4().hex[:8]}@example.com"
-        result = run_cli(server.env, "users", "create", email, "--role", "admin", "--tenant", "9")
+        ADMIN["email"] = email = f"headers-{uuid.uuid4().hex[:8]}@example.com"
+        result = run_cli(
+            server.env,
+            *("users", "create", email, "--role", "admin", "--tenant", "9"),
+            "--password-stdin",
+            stdin=ADMIN_PASSWORD + "\n",
+        )
         assert result.returncode == 0, result.stderr
         yield server, result.stdout.strip().splitlines()[-1]
     finally:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     REGISTRATION_POLICY = "registration.policy"
     REGISTRATION_TOKEN_ISSUE = "registration.token_issue"
     REGISTRATION_TOKEN_DELETE = "registration.token_delete"
+    SESSION_END = "session.end"
 
 
 class Outcome(StrEnum):

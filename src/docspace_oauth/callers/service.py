@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.callers.credentials import API_KEY_PREFIX
-from docspace_oauth.callers.principal import Caller, Scheme
+from docspace_oauth.callers.principal import Caller, Scheme, SessionInfo
 from docspace_oauth.db.direct import DirectDB, Statement, as_utc
-from docspace_oauth.models import ApiKey, Role, User
+from docspace_oauth.models import ApiKey, EndReason, Role, SignInSession, User
 from docspace_oauth.parsing import ascii_int, flag
 from docspace_oauth.security.hashing import keyed_hash
 
@@ -53,14 +53,23 @@ async def revoke_session_key(session: AsyncSession, hash_key: bytes, raw: str) -
     "session" are revoked; an API key someone put in the cookie is left alone."""
     if not raw or len(raw) > 256:
         return False
+    key_hash = keyed_hash(hash_key, raw)
+    now = datetime.now(UTC)
     result = await session.execute(
         update(ApiKey)
         .where(
-            ApiKey.key_hash == keyed_hash(hash_key, raw),
+            ApiKey.key_hash == key_hash,
             ApiKey.kind == "session",
             ApiKey.revoked_at.is_(None),
         )
-        .values(revoked_at=datetime.now(UTC)),
+        .values(revoked_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    # The session it stood for ends with it (models.session), as signed out.
+    await session.execute(
+        update(SignInSession)
+        .where(SignInSession.key_hash == key_hash, SignInSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason=EndReason.SIGNED_OUT.value),
         execution_options={"synchronize_session": False},
     )
     return bool(getattr(result, "rowcount", 0))
@@ -77,8 +86,13 @@ _CALLER_BY_KEY = Statement(
         ApiKey.expires_at,
         ApiKey.revoked_at,
         User.disabled_at,
+        SignInSession.id,
+        SignInSession.auth_time,
+        SignInSession.amr,
+        SignInSession.ended_at,
     )
     .join(ApiKey, ApiKey.user_id == User.id)
+    .outerjoin(SignInSession, SignInSession.key_hash == ApiKey.key_hash)
     .where(ApiKey.key_hash == bindparam("key_hash"))
 )
 
@@ -89,9 +103,10 @@ async def caller_from_api_key(db: DirectDB, hash_key: bytes, raw: str) -> Caller
     row = await db.fetchrow(_CALLER_BY_KEY, key_hash=keyed_hash(hash_key, raw))
     if row is None:
         return None
-    user_id, tenant_id, role, name, email, kind, expires_at, revoked_at, disabled_at = row
+    user_id, tenant_id, role, name, email, kind, expires_at, revoked_at, disabled_at = row[:9]
+    session_id, auth_time, amr, ended_at = row[9:]
     expires = as_utc(expires_at)
-    if revoked_at is not None or disabled_at is not None:
+    if revoked_at is not None or disabled_at is not None or ended_at is not None:
         return None
     if expires is not None and expires <= datetime.now(UTC):
         return None
@@ -102,7 +117,16 @@ async def caller_from_api_key(db: DirectDB, hash_key: bytes, raw: str) -> Caller
         name=name,
         email=email,
         scheme=Scheme.SESSION if kind == "session" else Scheme.API_KEY,
+        session=None
+        if session_id is None
+        else SessionInfo(session_id, _utc(auth_time), tuple(str(amr).split())),
     )
+
+
+def _utc(value: datetime | str | None) -> datetime:
+    converted = as_utc(value)
+    assert converted is not None  # auth_time is NOT NULL
+    return converted
 
 
 def caller_from_signature(secret: str | None, token: str) -> Caller | None:

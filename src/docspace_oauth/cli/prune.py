@@ -33,7 +33,7 @@ def _progress() -> Progress:
     )
 
 
-async def _run(runtime: Runtime, batch_size: int | None, pause: float) -> dict[str, int]:
+async def _run(runtime: Runtime, batch_size: int | None, duty: float) -> dict[str, int]:
     sessions, settings = runtime.sessions, runtime.settings
     totals = await service.count(sessions, settings)
     with _progress() as bar:
@@ -47,7 +47,7 @@ async def _run(runtime: Runtime, batch_size: int | None, pause: float) -> dict[s
             settings,
             holder=lease.new_holder(),
             batch_size=batch_size,
-            pause=pause,
+            duty=duty,
             progress=advance,
         )
     note(f"Pruned {sum(outcome.deleted.values())} rows in {outcome.batches} transactions.")
@@ -66,9 +66,16 @@ def prune(
             help="Rows per transaction [default: DOCSPACE_OAUTH_PRUNE_BATCH_SIZE]",
         ),
     ] = None,
-    pause: Annotated[
-        float, typer.Option(min=0, max=60, help="Seconds to wait between transactions.")
-    ] = 0.0,
+    duty: Annotated[
+        float,
+        typer.Option(
+            "--duty-cycle",
+            min=0.05,
+            max=1.0,
+            help="Share of the time spent deleting; the rest is left to the servers "
+            "(1: flat out, for a quiet hour).",
+        ),
+    ] = 0.33,
 ) -> None:
     """Delete expired codes, tokens, sessions, retired keys and old audit events."""
 
@@ -76,7 +83,7 @@ def prune(
         if dry_run:
             return await service.count(runtime.sessions, runtime.settings)
         try:
-            return await _run(runtime, batch_size, pause)
+            return await _run(runtime, batch_size, duty)
         except service.LeaseHeld as error:
             fail(str(error), ExitCode.CONFLICT)
 

@@ -64,9 +64,7 @@ def set_url(
 
     async def work(runtime: Runtime) -> dict[str, Any]:
         async with runtime.sessions() as session:
-            stored = await users.set_tenant_url(
-                session, tenant, url, runtime.settings.issuer_url
-            )
+            stored = await users.set_tenant_url(session, tenant, url, runtime.settings.issuer_url)
             await session.commit()
             return _row(stored)
 

@@ -92,3 +92,14 @@ SIGNING_KEY_COLUMNS = (
     column("Created", "created_at"),
     column("Retired", "retired_at"),
 )
+
+SESSION_COLUMNS = (
+    column("Session ID", "session_id"),
+    column("User", "user_email"),
+    column("Signed in", "auth_time"),
+    column("Expires", "expires_at"),
+    column("From", "ip"),
+    column("Browser", "user_agent"),
+    Column("Apps", lambda row: ", ".join(c.get("name") or c["client_id"] for c in row["clients"])),
+    Column("Current", lambda row: "yes" if row.get("current") else ""),
+)

@@ -31,6 +31,8 @@ class GrantType(StrEnum):
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"
     CLIENT_CREDENTIALS = "client_credentials"
+    # RFC 8628, an extension value (oauth2/device.py); DocSpace's own three are unchanged.
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 DEFAULT_GRANT_TYPES = [GrantType.AUTHORIZATION_CODE.value, GrantType.REFRESH_TOKEN.value]
@@ -57,7 +59,7 @@ Scopes = Annotated[
     AfterValidator(validation.unique),
 ]
 GrantTypes = Annotated[
-    list[GrantType], Field(min_length=1, max_length=3), AfterValidator(validation.unique)
+    list[GrantType], Field(min_length=1, max_length=4), AfterValidator(validation.unique)
 ]
 
 

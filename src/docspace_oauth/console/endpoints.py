@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from docspace_oauth import parsing
 from docspace_oauth.callers.credentials import AUTH_COOKIE, SIGNATURE
 from docspace_oauth.callers.service import revoke_session_key
 from docspace_oauth.clients import service as clients
@@ -81,6 +82,9 @@ async def list_clients(
 ) -> Response:
     params = request.query_params
     query = (params.get("q") or "").strip()[:MAX_QUERY]
+    if parsing.text(query) is None:
+        # PostgreSQL refuses a NUL in the LIKE pattern (a 500 once); no name holds one.
+        raise ConsoleError(400, "The search text contains a character no app name can hold.")
     result = await clients.list_page(
         server.runtime.direct,
         visitor.caller,

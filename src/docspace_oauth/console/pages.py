@@ -14,7 +14,6 @@ form), and a signed-in caller.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,9 +22,11 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from docspace_oauth.api.dependencies import CursorInstant
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.errors import Channel, DocSpaceOAuthError, client_text
 from docspace_oauth.oauth2 import browser
@@ -33,7 +34,7 @@ from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, client_ip
 from docspace_oauth.runtime import SessionDep
 from docspace_oauth.scopes.catalogue import BY_NAME, CATALOGUE
-from docspace_oauth.security.hashing import keyed_hash
+from docspace_oauth.security.hashing import keyed_hash, same_secret
 from docspace_oauth.web import render_page
 
 CONSOLE = browser.CONSOLE_PATH
@@ -64,7 +65,7 @@ def csrf_ok(server: AuthServer, visitor: Visitor, submitted: object) -> bool:
         return True
     if not isinstance(submitted, str) or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(server, visitor.credential), submitted)
+    return same_secret(csrf_token(server, visitor.credential), submitted)
 
 
 class SignInRequired(DocSpaceOAuthError):
@@ -74,7 +75,7 @@ class SignInRequired(DocSpaceOAuthError):
 
     def __init__(self, issuer: str, next_path: str) -> None:
         super().__init__("Sign in to use the console.")
-        if not browser.is_console_path(next_path):
+        if not browser.is_return_path(next_path):
             next_path = CONSOLE
         self.location = f"{issuer}{LOGIN_PATH}?{urlencode({'next': next_path})}"
 
@@ -214,15 +215,19 @@ def iso(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+_CURSOR_INSTANT: TypeAdapter[datetime] = TypeAdapter(CursorInstant)
+
+
 def parse_instant(raw: str | None) -> datetime | None:
-    """A cursor's date-time from a console link; anything else starts from the top."""
+    """A cursor's date-time from a console link, read as the API reads its cursors (an
+    instant past the calendar's end in UTC, such as 9999-12-31T23:59:59-23:59, overflowed
+    here once: a 500); anything else starts from the top."""
     if not raw or len(raw) > 64:
         return None
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
+        return _CURSOR_INSTANT.validate_python(raw)
+    except ValidationError:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def page(

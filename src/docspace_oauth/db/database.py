@@ -144,8 +144,11 @@ async def _json_codecs(connection: Any) -> None:
     """JSON as SQLAlchemy's asyncpg dialect sets it up, so that the columns' own bind and
     result processors (which serialise to text, and expect the driver to parse) compose."""
     await connection.set_type_codec(
-        "json", encoder=str.encode, decoder=lambda b: json.loads(b.decode()),
-        schema="pg_catalog", format="binary",
+        "json",
+        encoder=str.encode,
+        decoder=lambda b: json.loads(b.decode()),
+        schema="pg_catalog",
+        format="binary",
     )
     await connection.set_type_codec(
         "jsonb",

@@ -118,4 +118,3 @@ class Query(Generic[RowT]):
             [values[index] for index in order]
         )
         return made
-

@@ -12,6 +12,7 @@ transaction writes the cutoff, deletes, and removes the cutoff before it commits
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,57 +74,65 @@ async def prune_batch(
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    sessions: async_sessionmaker[AsyncSession]
+    cutoffs: Cutoffs
+    limit: int
+    holder: str
+    duty: float
+    progress: Progress | None
+
+
 async def prune(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
     holder: str,
     batch_size: int | None = None,
-    pause: float = 0.0,
+    duty: float = 1.0,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> Outcome:
     """Delete everything prunable, table by table, holding the lease throughout.
 
-    `pause` seconds between batches leave the database to the server's requests for a while
-    (serve's periodic run uses it; a scheduled `prune` at night need not).
+    `duty` is the share of the time spent deleting: after a batch that took t seconds, the
+    run waits t * (1 - duty) / duty, leaving the CPU and the database to the server's
+    requests. Pruning is CPU-bound (a few tens of microseconds a row, mostly index upkeep),
+    and on a small machine the server feels every cycle it takes; 1.0 runs flat out.
     """
     if not await lease.acquire(sessions, holder, utcnow()):
         raise LeaseHeld(f"another prune is running ({await lease.holder_of(sessions)})")
-    cutoffs = Cutoffs.at(now or utcnow(), settings)
-    limit = batch_size or settings.prune_batch_size
+    run = _Run(
+        sessions,
+        Cutoffs.at(now or utcnow(), settings),
+        batch_size or settings.prune_batch_size,
+        holder,
+        duty,
+        progress,
+    )
     outcome = Outcome()
     try:
         for rule in RULES:
-            outcome.deleted[rule.name] = await _prune_rule(
-                sessions, rule, cutoffs, limit, holder, pause, progress, outcome
-            )
+            outcome.deleted[rule.name] = await _prune_rule(run, rule, outcome)
     finally:
         await lease.release(sessions, holder)
     return outcome
 
 
-async def _prune_rule(
-    sessions: async_sessionmaker[AsyncSession],
-    rule: Rule,
-    cutoffs: Cutoffs,
-    limit: int,
-    holder: str,
-    pause: float,
-    progress: Progress | None,
-    outcome: Outcome,
-) -> int:
+async def _prune_rule(run: _Run, rule: Rule, outcome: Outcome) -> int:
     deleted, after = 0, None
     while True:
-        keys = await prune_batch(sessions, rule, cutoffs, after=after, limit=limit)
+        began = time.perf_counter()
+        keys = await prune_batch(run.sessions, rule, run.cutoffs, after=after, limit=run.limit)
         outcome.batches += 1
         deleted += len(keys)
-        if progress is not None:
-            progress(rule.name, len(keys))
-        if len(keys) < limit:
+        if run.progress is not None:
+            run.progress(rule.name, len(keys))
+        if len(keys) < run.limit:
             return deleted
         after = max(keys)  # type: ignore[type-var]
-        if not await lease.acquire(sessions, holder, utcnow()):
+        if not await lease.acquire(run.sessions, run.holder, utcnow()):
             raise LeaseHeld("the prune lease was lost (a batch took longer than the lease)")
-        if pause:
-            await asyncio.sleep(pause)
+        if run.duty < 1:
+            await asyncio.sleep((time.perf_counter() - began) * (1 - run.duty) / run.duty)

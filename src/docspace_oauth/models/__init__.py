@@ -4,6 +4,7 @@ from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.device import DeviceAuthorization
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.registration import (
     ClientRegistration,
@@ -12,6 +13,7 @@ from docspace_oauth.models.registration import (
 )
 from docspace_oauth.models.resource import Resource
 from docspace_oauth.models.server_secret import ServerSecret
+from docspace_oauth.models.session import EndReason, SessionClient, SignInSession
 from docspace_oauth.models.tenant import Tenant
 from docspace_oauth.models.token import (
     AuthorizationCode,
@@ -36,6 +38,8 @@ __all__ = [
     "ClientRegistration",
     "ClientRow",
     "Consent",
+    "DeviceAuthorization",
+    "EndReason",
     "JanitorLease",
     "RefreshToken",
     "RegistrationPolicy",
@@ -44,6 +48,8 @@ __all__ = [
     "RevokedAccessToken",
     "Role",
     "ServerSecret",
+    "SessionClient",
+    "SignInSession",
     "SigningKey",
     "Tenant",
     "TokenFamily",

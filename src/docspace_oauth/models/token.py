@@ -88,6 +88,11 @@ class AuthorizationCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     family_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The sign-in session the code was issued through (None for a caller authenticated by
+    # a header), and what its id_tokens say of the authentication (OIDC auth_time, amr).
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    auth_time: Mapped[datetime | None] = mapped_column(default=None)
+    amr: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class TokenFamily(Base):
@@ -113,6 +118,11 @@ class TokenFamily(Base):
     audience: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # From the code: a refreshed id_token keeps the original authentication's auth_time and
+    # sid (OIDC Core 12.2).
+    session_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    auth_time: Mapped[datetime | None] = mapped_column(default=None)
+    amr: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class RefreshToken(Base):
@@ -128,6 +138,11 @@ class RefreshToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Refresh reuse grace only (oauth2/grace.py; NULL and 0 when it is off): the response the
+    # rotation gave, AES-GCM under ServerKeys.encryption_key with this row's hash as
+    # associated data, and how many retries it has answered.
+    successor_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    reuse_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RevokedAccessToken(Base):

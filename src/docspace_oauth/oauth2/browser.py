@@ -13,7 +13,6 @@ authority, so they need no form token.
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from docspace_oauth.callers.principal import Caller
 from docspace_oauth.callers.service import caller_from_api_key, caller_from_signature
 from docspace_oauth.oauth2.errors import CrossOriginRefused
 from docspace_oauth.oauth2.state import AuthServer
-from docspace_oauth.security.hashing import keyed_hash
+from docspace_oauth.security.hashing import keyed_hash, same_secret
 from docspace_oauth.validation import browser_url
 
 LOGIN_CSRF_COOKIE = "dso_login_csrf"
@@ -43,6 +42,8 @@ async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | Non
     """The first valid credential the request carries (callers.credentials has the order;
     an OAuth client's Basic credentials are not among them)."""
     for credential in presented(request):
+        if credential.kind is Kind.ACCESS_TOKEN:
+            continue  # an app's token is no person at a browser
         if credential.kind is Kind.API_KEY:
             caller = await caller_from_api_key(
                 server.runtime.direct, server.hash_key, credential.value
@@ -87,9 +88,16 @@ CONSOLE_PATH = "/console"
 _CONSOLE_NEXT = re.compile(r"^/console(?:/[A-Za-z0-9._~/-]*)?(?:\?[A-Za-z0-9._~%&=+:,-]*)?$")
 
 
-def is_console_path(next_url: str) -> bool:
-    """A place in the console to return to after signing in: a same-site relative path under
-    /console, never an absolute or scheme-relative URL (no open redirect)."""
+DEVICE_PATH = "/oauth2/device"
+_DEVICE_NEXT = re.compile(r"^/oauth2/device(?:\?user_code=[A-Za-z0-9-]{1,16})?$")
+
+
+def is_return_path(next_url: str) -> bool:
+    """A page of ours that signs in to any tenant, to return to after signing in: a same-site
+    relative path under /console, or the device page (RFC 8628, oauth2/device.py, which
+    checks the tenant itself); never an absolute or scheme-relative URL (no open redirect)."""
+    if _DEVICE_NEXT.match(next_url) is not None:
+        return True
     if len(next_url) > 2048 or _CONSOLE_NEXT.match(next_url) is None:
         return False
     return not any(part in {".", ".."} for part in next_url.split("?", 1)[0].split("/"))
@@ -103,7 +111,7 @@ def consent_csrf_ok(server: AuthServer, who: BrowserCaller, submitted: str | Non
     if not who.from_cookie:
         return True
     expected = consent_csrf_token(server, who.credential)
-    return submitted is not None and hmac.compare_digest(expected, submitted)
+    return submitted is not None and same_secret(expected, submitted)
 
 
 def login_csrf_token(request: Request) -> str:
@@ -115,7 +123,7 @@ def login_csrf_token(request: Request) -> str:
 
 def login_csrf_ok(request: Request, submitted: str | None) -> bool:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-    return bool(cookie and submitted) and hmac.compare_digest(str(cookie), str(submitted))
+    return bool(cookie and submitted) and same_secret(str(cookie), submitted)
 
 
 def secure_cookies(server: AuthServer, request: Request | None = None) -> bool:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from docspace_oauth.clients.schemas import GrantType
+from docspace_oauth.oauth2.authorize import PROMPTS
 from docspace_oauth.oauth2.client_auth import SUPPORTED_METHODS
 from docspace_oauth.oauth2.keys import SUPPORTED_ALGS
 from docspace_oauth.scopes.catalogue import CATALOGUE
@@ -27,6 +28,7 @@ def metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint": f"{issuer}/oauth2/revoke",
         # RFC 7591: open to whom each tenant's policy says (docs/oauth.md, Registration).
         "registration_endpoint": f"{issuer}/oauth2/register",
+        "device_authorization_endpoint": f"{issuer}/oauth2/device_authorization",
         "scopes_supported": [scope.name for scope in CATALOGUE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -49,8 +51,11 @@ def metadata(issuer: str) -> dict[str, Any]:
             "name",
             "email",
             "tid",
+            "auth_time",
+            "sid",
+            "amr",
         ],
-        "prompt_values_supported": ["none", "consent"],
+        "prompt_values_supported": list(PROMPTS),
         "authorization_response_iss_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

@@ -12,11 +12,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from docspace_oauth.callers.credentials import presented
 from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2 import authorize as authorization
-from docspace_oauth.oauth2 import client_auth, grants, introspection, keys
+from docspace_oauth.oauth2 import client_auth, consent, device, grants, introspection, keys
+from docspace_oauth.oauth2 import sign_in as sign_in_pages
 from docspace_oauth.oauth2.discovery import metadata
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
@@ -50,6 +52,7 @@ _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
     GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
+    GrantType.DEVICE_CODE.value: device.device_code,
 }
 
 # What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
@@ -162,6 +165,10 @@ def _cors(request: Request, allowed_origins: tuple[str, ...] | list[str]) -> dic
 # The authorization endpoint, sign-in and consent: pages for people.
 
 
+def _go(decision: authorization.Decision) -> Response:
+    return RedirectResponse(decision.location, status_code=302, headers=NO_STORE)
+
+
 @router.get(
     "/oauth2/authorize",
     summary="Start an authorization (302 to sign-in, consent, or back with a code)",
@@ -170,15 +177,23 @@ def _cors(request: Request, allowed_origins: tuple[str, ...] | list[str]) -> dic
 )
 async def authorize(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=True) as session:
-        return await authorization.authorize(server, session, request)
+        return _go(await authorization.authorize(server, session, request, request.query_params))
 
 
 @router.post(
     "/oauth2/authorize",
-    summary="Submit consent (form: client_id, state, scope); 302 to the redirect_uri",
+    summary="An authorization request by POST (with response_type), or the consent decision "
+    "(without it); 302",
+    description="With `response_type`, the form is an authorization request with the same "
+    "parameters as GET (OIDC Core 3.1.2.1), and gets the same answer. Without it, the form "
+    "is the consent page's decision (client_id, state, scope), which must come from our page "
+    "(its csrf_token, and no foreign Origin).",
     response_class=HTMLResponse,
-    responses=page_responses(302, 400, 401, 403),
+    responses=page_responses(302, 303, 400, 401, 403),
     openapi_extra=form_body(
+        response_type="code: this form is an authorization request (then, as for GET: "
+        "client_id, redirect_uri, scope, state, nonce, code_challenge, "
+        "code_challenge_method, prompt, max_age, response_mode)",
         csrf_token="The token from the consent page",
         client_id="The app asking",
         state="The request's state, as the consent page carries it",
@@ -186,10 +201,21 @@ async def authorize(request: Request, server: AuthServerDep) -> Response:
         decision="allow or deny",
     ),
 )
-async def submit_consent(request: Request, server: AuthServerDep) -> Response:
+async def authorize_post(request: Request, server: AuthServerDep) -> Response:
     form = await _browser_form(request)
+    is_request = "response_type" in form
+    if is_request and not presented(request):
+        # Sent from the app's site, the form comes without our SameSite=Lax cookie, which
+        # the browser does send on a top-level GET: as that GET, the request is answered as
+        # a GET is, a signed-in browser included.
+        location = f"{server.issuer}{authorization.request_path(form)}"
+        return RedirectResponse(location, status_code=303, headers=NO_STORE)
     async with server.transaction(write=True) as session:
-        return await authorization.submit_consent(server, session, request, form)
+        if is_request:
+            # An authorization request asks for nothing on the user's behalf by itself (its
+            # answers are the GET's pages and redirects), so it takes no CSRF token.
+            return _go(await authorization.authorize(server, session, request, form))
+        return _go(await consent.submit_consent(server, session, request, form))
 
 
 @router.get(
@@ -200,18 +226,19 @@ async def submit_consent(request: Request, server: AuthServerDep) -> Response:
 )
 async def consent_page(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:
-        return await authorization.consent_page(server, session, request)
+        return await consent.consent_page(server, session, request)
 
 
 @router.get(
     "/oauth2/login",
     summary="The sign-in page",
     response_class=HTMLResponse,
-    responses=page_responses(400),
+    # 303: already signed in (to the tenant the link is for), so straight on to `next`.
+    responses=page_responses(303, 400),
 )
 async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:
-        return await authorization.sign_in_page(server, session, request)
+        return await sign_in_pages.sign_in_page(server, session, request)
 
 
 @router.post(
@@ -230,7 +257,7 @@ async def sign_in_page(request: Request, server: AuthServerDep) -> Response:
 async def sign_in(request: Request, server: AuthServerDep) -> Response:
     form = await _browser_form(request)
     async with server.transaction(write=True) as session:
-        return await authorization.sign_in(server, session, request, form)
+        return await sign_in_pages.sign_in(server, session, request, form)
 
 
 # The token endpoint and its companions: JSON for clients.

@@ -12,12 +12,11 @@ value. client_credentials needs nothing but the client's row and opens no transa
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +26,8 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.db.direct import DirectTransaction
 from docspace_oauth.models import RefreshToken, TokenFamily, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import pkce, repository, resources
+from docspace_oauth.oauth2 import grace, pkce, repository, resources
+from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient, AuthMethod
 from docspace_oauth.oauth2.errors import (
@@ -37,53 +37,26 @@ from docspace_oauth.oauth2.errors import (
     OAuth2Error,
     UnauthorizedClient,
 )
+from docspace_oauth.oauth2.issue import (
+    OPENID,
+    Identity,
+    TokenResult,
+    authentication_of,
+    mint,
+    new_refresh,
+)
 from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import (
     Grant,
-    mint_access_token,
-    mint_id_token,
-    opaque_token,
     still_allowed,
 )
 from docspace_oauth.scopes.catalogue import CATALOGUE
 from docspace_oauth.security.hashing import keyed_hash
 
-OPENID = "openid"
 # A machine token (client_credentials) has no user, so it never carries a scope that speaks
 # for one: the identity scope, nor the "your profile" ones (docs/security.md, Decisions).
 MACHINE_SCOPES = frozenset(s.name for s in CATALOGUE if s.group not in {"openid", "profiles"})
-
-
-@dataclass(frozen=True, slots=True)
-class TokenResult:
-    access_token: str
-    expires_in: int
-    scope: str
-    refresh_token: str | None = None
-    id_token: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "access_token": self.access_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "scope": self.scope,
-        }
-        if self.refresh_token is not None:
-            body["refresh_token"] = self.refresh_token
-        if self.id_token is not None:
-            body["id_token"] = self.id_token
-        return body
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """The user, as an id_token names them."""
-
-    name: str
-    email: str
-    nonce: str | None
 
 
 def _require(record: ClientRecord, grant: GrantType) -> None:
@@ -98,60 +71,6 @@ def _param(form: Mapping[str, str], name: str) -> str:
     if not value:
         raise InvalidRequest(f"{name} is required.")
     return value
-
-
-def _mint(
-    server: AuthServer,
-    record: ClientRecord,
-    grant: Grant,
-    *,
-    refresh_token: str | None,
-    identity: Identity | None,
-) -> TokenResult:
-    settings = server.settings
-    key = server.keys.current()
-    now = int(time.time())
-    ttl = settings.access_token_ttl_seconds
-    access = mint_access_token(key, issuer=server.issuer, grant=grant, ttl=ttl, now=now)
-    id_token = None
-    if identity is not None and OPENID in grant.scopes:
-        id_token = mint_id_token(
-            key,
-            issuer=server.issuer,
-            client_id=record.client_id,
-            subject=grant.subject,
-            tenant_id=grant.tenant_id,
-            name=identity.name,
-            email=identity.email,
-            nonce=identity.nonce,
-            access_token=access.value,
-            ttl=ttl,
-            now=now,
-        )
-    return TokenResult(
-        access_token=access.value,
-        expires_in=ttl,
-        scope=" ".join(grant.scopes),
-        refresh_token=refresh_token,
-        id_token=id_token,
-    )
-
-
-def _new_refresh(
-    server: AuthServer, record: ClientRecord, family_id: str, now: datetime
-) -> tuple[str, RefreshToken] | None:
-    if GrantType.REFRESH_TOKEN.value not in record.grant_types:
-        return None
-    raw = opaque_token()
-    row = RefreshToken(
-        token_hash=keyed_hash(server.hash_key, raw),
-        family_id=family_id,
-        client_id=record.client_id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=server.settings.refresh_token_ttl_seconds),
-        used_at=None,
-    )
-    return raw, row
 
 
 def _narrowed(form: Mapping[str, str], allowed: Sequence[str]) -> list[str]:
@@ -251,7 +170,7 @@ async def authorization_code(
             if refusal is None and resources.names_other(asked, claimed.audience):
                 refusal = resources.WRONG_TARGET
             if refusal is None:
-                refresh = _new_refresh(server, record, family_id, now)
+                refresh = new_refresh(server, record, family_id, now)
                 family = TokenFamily(
                     id=family_id,
                     client_id=record.client_id,
@@ -265,6 +184,9 @@ async def authorization_code(
                     audience=claimed.audience,
                     created_at=now,
                     revoked_at=None,
+                    session_id=claimed.session_id,
+                    auth_time=claimed.auth_time,
+                    amr=claimed.amr,
                 )
                 await repository.add_family(tx, db, family, refresh[1] if refresh else None)
     if claimed is None:
@@ -283,7 +205,7 @@ async def authorization_code(
             resources.wrong_target() if refusal == resources.WRONG_TARGET else InvalidGrant(refusal)
         )
     assert claimed is not None
-    return _mint(
+    return mint(
         server,
         record,
         Grant(
@@ -296,7 +218,12 @@ async def authorization_code(
             family_id=family_id,
         ),
         refresh_token=refresh[0] if refresh else None,
-        identity=Identity(claimed.user_name, claimed.user_email, claimed.nonce),
+        identity=Identity(
+            claimed.user_name,
+            claimed.user_email,
+            claimed.nonce,
+            authentication_of(claimed.session_id, claimed.auth_time, claimed.amr),
+        ),
     )
 
 
@@ -339,15 +266,12 @@ async def refresh_token(
     record = client.record
     _require(record, GrantType.REFRESH_TOKEN)
     raw = _param(form, "refresh_token")
-    asked = resources.requested(form)
     now = utcnow()
     token_hash = keyed_hash(server.hash_key, raw)
     db = server.runtime.direct
     refusal: OAuth2Error | None = None
-    state: repository.FamilyState | None = None
-    scopes: list[str] = []
-    bound: resources.Bound | None = None
-    refresh: tuple[str, RefreshToken] | None = None
+    rotation: _Rotation | None = None
+    result: TokenResult | None = None
     # As for codes: a refused refresh token stays spent.
     async with db.transaction() as tx:
         claimed = await repository.claim_refresh_token(
@@ -357,20 +281,20 @@ async def refresh_token(
             if claimed.expires_at <= now:
                 refusal = InvalidGrant("This refresh token has expired.")
             else:
-                state = await repository.family_state(tx, claimed.family_id)
-                if state is None or not state.live:
-                    refusal = InvalidGrant("This grant was revoked.")
-                else:
-                    try:
-                        scopes = _refreshed_scopes(form, state.family.scopes, record)
-                        bound = await _refreshed_resource(tx, state.family, asked)
-                    except OAuth2Error as exc:
-                        refusal = exc
-            if refusal is None:
-                refresh = _new_refresh(server, record, claimed.family_id, now)
-                if refresh is not None:
-                    await repository.add_refresh_token(tx, db, refresh[1])
+                try:
+                    rotation = await _rotate(server, tx, record, form, claimed.family_id, now)
+                except OAuth2Error as exc:
+                    refusal = exc
+            # Grace on: the response is minted and kept, sealed, before any retry can see
+            # this token spent (oauth2/grace.py). Off, nothing more happens in here.
+            if rotation is not None and grace.enabled(server):
+                result = await _issue(server, record, rotation, tx)
+                await grace.store(server, tx, token_hash, result.as_dict())
     if claimed is None:
+        if grace.enabled(server):
+            again = await grace.retry(server, db, token_hash, record.client_id, now)
+            if again is not None:  # the body as_dict gave, token_type aside
+                return TokenResult(**{k: v for k, v in again.items() if k != "token_type"})
         await _unclaimable(
             server,
             client,
@@ -384,30 +308,80 @@ async def refresh_token(
         )
     if refusal is not None:
         raise refusal
-    assert state is not None
-    family = state.family
+    assert rotation is not None
+    return result or await _issue(server, record, rotation)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rotation:
+    family: repository.Family
+    scopes: list[str]
+    refresh: tuple[str, RefreshToken] | None
+    bound: resources.Bound | None = None  # the grant's resource (RFC 8707), if it has one
+
+
+async def _rotate(
+    server: AuthServer,
+    tx: DirectTransaction,
+    record: ClientRecord,
+    form: Mapping[str, str],
+    family_id: str,
+    now: datetime,
+) -> _Rotation:
+    """A claimed, unexpired refresh token's family checked and its successor written
+    (raises what refuses it)."""
+    state = await repository.family_state(tx, family_id)
+    if state is None or not state.live:
+        raise InvalidGrant("This grant was revoked.")
+    scopes = _refreshed_scopes(form, state.family.scopes, record)
+    bound = await _refreshed_resource(tx, state.family, resources.requested(form))
+    refresh = new_refresh(server, record, family_id, now)
+    if refresh is not None:
+        await repository.add_refresh_token(tx, server.runtime.direct, refresh[1])
+    return _Rotation(state.family, scopes, refresh, bound)
+
+
+async def _issue(
+    server: AuthServer,
+    record: ClientRecord,
+    rotation: _Rotation,
+    tx: DirectTransaction | None = None,
+) -> TokenResult:
+    """Mint the rotation's tokens; inside its transaction (`tx`) when the grace keeps them,
+    reading there too: another pooled connection could wait on the losers that hold the
+    pool while they wait on this transaction's row lock."""
+    family, scopes = rotation.family, rotation.scopes
     name, email = family.user_name, family.user_email
     if OPENID in scopes:  # a local user's current name and email, when there is one
-        profile = await repository.local_profile(db, family.user_id, family.tenant_id)
+        reader = tx or server.runtime.direct
+        profile = await repository.local_profile(reader, family.user_id, family.tenant_id)
         if profile is not None:
             name, email = profile
-    return _mint(
+    return mint(
         server,
         record,
         Grant(
             client_id=record.client_id,
             tenant_id=family.tenant_id,
             subject=family.user_id,
-            # A resource's grant keeps its resource; any other, the tenant's URL as it is now
-            # (tenants set-url applies to live grants too).
-            audience=family.audience if bound else record.tenant_url or family.audience,
+            # A resource's grant keeps its resource (RFC 8707), and a grant for this server's
+            # own API (oauth2/api_tokens.py) stays one; any other takes the tenant's URL as it
+            # is now (tenants set-url applies to live grants too).
+            audience=family.audience
+            if rotation.bound is not None or family.audience == api_audience(server.issuer)
+            else record.tenant_url or family.audience,
             scopes=scopes,
             generation=family.generation,
             family_id=family.id,
         ),
-        refresh_token=refresh[0] if refresh else None,
+        refresh_token=rotation.refresh[0] if rotation.refresh else None,
         # OIDC Core 12.2: a refreshed id_token carries no nonce.
-        identity=Identity(name, email, None),
+        identity=Identity(
+            name,
+            email,
+            None,
+            authentication_of(family.session_id, family.auth_time, family.amr),
+        ),
     )
 
 
@@ -422,7 +396,7 @@ async def client_credentials(
     if not allowed:
         raise InvalidScope("None of this client's scopes may be given to a machine token.")
     scopes = _narrowed(form, allowed)
-    return _mint(
+    return mint(
         server,
         record,
         Grant(

@@ -16,6 +16,7 @@ of other tenants are simply inactive to it.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.models import utcnow
-from docspace_oauth.oauth2 import repository, resources
+from docspace_oauth.oauth2 import repository, resources, token_state
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient
 from docspace_oauth.oauth2.errors import InsufficientScope, InvalidToken
-from docspace_oauth.oauth2.repository import AccessTokenState
 from docspace_oauth.oauth2.state import AuthServer
+from docspace_oauth.oauth2.token_state import AccessTokenState
 from docspace_oauth.oauth2.tokens import (
     VerifiedAccessToken,
     looks_like_jwt,
@@ -68,7 +69,7 @@ def _active(token: VerifiedAccessToken, state: AccessTokenState) -> bool:
 
 
 async def access_token_state(server: AuthServer, token: VerifiedAccessToken) -> AccessTokenState:
-    return await repository.access_token_state(
+    return await token_state.access_token_state(
         server.runtime.direct,
         client_id=token.client_id,
         subject=token.subject,
@@ -117,7 +118,7 @@ async def introspect(
             **({"resource": bound.url} if bound else {}),
         }
     async with server.transaction(write=False) as session:
-        state = await repository.refresh_token_state(session, keyed_hash(server.hash_key, token))
+        state = await token_state.refresh_token_state(session, keyed_hash(server.hash_key, token))
     if state is None:
         return INACTIVE
     family, refresh = state.family, state.token
@@ -165,7 +166,7 @@ async def revoke(
     if looks_like_jwt(token):
         access = await verified(server, token)
         if access is not None and access.client_id == caller.client_id:
-            await repository.revoke_access_token(
+            await token_state.revoke_access_token(
                 session, access.jti, datetime.fromtimestamp(access.expires_at, UTC)
             )
             await _audit_revoke(session, caller, "access_token")
@@ -187,6 +188,18 @@ async def _audit_revoke(session: AsyncSession, caller: AuthenticatedClient, kind
         client_id=caller.client_id,
         details={"token_type": kind},
     )
+
+
+async def live_user_token(server: AuthServer, token: str) -> VerifiedAccessToken | None:
+    """A user's access token that verifies and that nothing has revoked, with the scopes its
+    client still has; None otherwise."""
+    access = await verified(server, token)
+    if access is None or not _is_user_token(access):
+        return None
+    state = await access_token_state(server, access)
+    if not _active(access, state):
+        return None
+    return replace(access, scopes=tuple(still_allowed(access.scopes, state.client_scopes)))
 
 
 async def userinfo(server: AuthServer, token: str) -> dict[str, Any]:

@@ -14,7 +14,8 @@ _HTML = {"text/html": {"schema": {"type": "string"}}}
 _DESCRIPTIONS = {
     302: "To the sign-in page, the consent page, or back to the app's redirect_uri (with a "
     "code, or an error such as login_required or access_denied)",
-    303: "Signed in: back to the page that asked (the authorization request or the console)",
+    303: "Signed in: back to the page that asked (the authorization request or the console); "
+    "or an authorization request POSTed without credentials: the same request as a GET",
     400: "An error page: an unknown client, a redirect_uri it did not register, an "
     "incomplete or expired sign-in link, a form that is not one of ours, or (sign-in) a "
     "wrong email or password",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.db.direct import DirectDB, DirectTransaction, Statement, as_list, as_utc
@@ -25,7 +25,6 @@ from docspace_oauth.models import (
     Client,
     Consent,
     RefreshToken,
-    RevokedAccessToken,
     Tenant,
     TokenFamily,
     User,
@@ -165,6 +164,9 @@ class ClaimedCode:
     user_email: str
     audience: str
     expires_at: datetime
+    session_id: str | None
+    auth_time: datetime | None
+    amr: str | None
 
 
 _CLAIM_CODE = Statement(
@@ -187,7 +189,7 @@ async def claim_code(
     claimed = ClaimedCode(*row)
     expires_at = as_utc(claimed.expires_at)
     assert expires_at is not None
-    return replace(claimed, expires_at=expires_at)
+    return replace(claimed, expires_at=expires_at, auth_time=as_utc(claimed.auth_time))
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +309,9 @@ class Family:
     user_email: str
     audience: str
     revoked_at: datetime | None
+    session_id: str | None
+    auth_time: datetime | None
+    amr: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +347,10 @@ async def family_state(tx: DirectTransaction, family_id: str) -> FamilyState | N
     if row is None:
         return None
     family = Family(*row[:-1])
-    return FamilyState(replace(family, revoked_at=as_utc(family.revoked_at)), row[-1])
+    family = replace(
+        family, revoked_at=as_utc(family.revoked_at), auth_time=as_utc(family.auth_time)
+    )
+    return FamilyState(family, row[-1])
 
 
 _CONSENT_GENERATION = Statement(
@@ -360,109 +368,6 @@ async def consent_generation(tx: DirectTransaction, client_id: str, user_id: str
     return None if row is None else int(row[0])
 
 
-# Introspection: everything that can have revoked a token, in one statement.
-
-
-@dataclass(frozen=True, slots=True)
-class AccessTokenState:
-    client_tenant: int | None  # None: the client is gone
-    jti_revoked: bool
-    family_revoked: bool
-    consent_generation: int | None
-    client_scopes: tuple[str, ...] = ()  # what the client may have now (narrowing applies)
-
-
-# One statement for every kind of access token: a client's own token has no family (the
-# parameter is NULL, so that EXISTS is false) and its consent column is ignored.
-_ACCESS_TOKEN_STATE = Statement(
-    select(
-        select(Client.tenant_id)
-        .where(Client.client_id == bindparam("client_id"))
-        .scalar_subquery(),
-        exists().where(RevokedAccessToken.jti == bindparam("jti")),
-        exists().where(
-            TokenFamily.id == bindparam("family_id"), TokenFamily.revoked_at.is_not(None)
-        ),
-        select(Consent.generation)
-        .where(
-            Consent.client_id == bindparam("client_id"),
-            Consent.user_id == bindparam("subject"),
-            Consent.revoked.is_(False),
-        )
-        .scalar_subquery(),
-        select(Client.scopes).where(Client.client_id == bindparam("client_id")).scalar_subquery(),
-    )
-)
-
-
-async def access_token_state(
-    db: DirectDB,
-    *,
-    client_id: str,
-    subject: str,
-    jti: str,
-    family_id: str | None,
-    with_consent: bool,
-) -> AccessTokenState:
-    row = await db.fetchrow(
-        _ACCESS_TOKEN_STATE, client_id=client_id, subject=subject, jti=jti, family_id=family_id
-    )
-    assert row is not None  # a SELECT without FROM always has its one row
-    generation = row[3] if with_consent else None
-    return AccessTokenState(
-        client_tenant=row[0],
-        jti_revoked=bool(row[1]),
-        family_revoked=bool(row[2]),
-        consent_generation=None if generation is None else int(generation),
-        client_scopes=as_list(row[4]),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshTokenState:
-    token: RefreshToken
-    family: TokenFamily
-    consent_generation: int | None
-    client_tenant: int | None
-    client_scopes: tuple[str, ...]
-
-
-async def refresh_token_state(session: AsyncSession, token_hash: str) -> RefreshTokenState | None:
-    row = (
-        await session.execute(
-            select(
-                RefreshToken,
-                TokenFamily,
-                Consent.generation,
-                select(Client.tenant_id)
-                .where(Client.client_id == RefreshToken.client_id)
-                .scalar_subquery(),
-                select(Client.scopes)
-                .where(Client.client_id == RefreshToken.client_id)
-                .scalar_subquery(),
-            )
-            .join(TokenFamily, TokenFamily.id == RefreshToken.family_id)
-            .outerjoin(
-                Consent,
-                (Consent.client_id == TokenFamily.client_id)
-                & (Consent.user_id == TokenFamily.user_id)
-                & Consent.revoked.is_(False),
-            )
-            .where(RefreshToken.token_hash == token_hash)
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return RefreshTokenState(row[0], row[1], row[2], row[3], as_list(row[4]))
-
-
-async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
-    stmt = (await dialect_insert(session, RevokedAccessToken)).values(
-        jti=jti, expires_at=expires_at
-    )
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["jti"]))
-
-
 # Profiles for userinfo and id_tokens.
 
 
@@ -478,7 +383,9 @@ _FAMILY_PROFILE = Statement(
 )
 
 
-async def local_profile(db: DirectDB, user_id: str, tenant_id: int) -> tuple[str, str] | None:
+async def local_profile(
+    db: DirectDB | DirectTransaction, user_id: str, tenant_id: int
+) -> tuple[str, str] | None:
     row = await db.fetchrow(_LOCAL_PROFILE, user_id=user_id, tenant_id=tenant_id)
     return None if row is None else (row[0], row[1])
 

@@ -89,6 +89,8 @@ class AuthServer:
     client_auth_failures: FailureThrottle
     sign_in_failures: FailureThrottle
     verified_tokens: VerifiedTokens
+    # Wrong user codes on the device page, per session and per address (oauth2/device.py).
+    device_code_failures: FailureThrottle
 
     @property
     def settings(self) -> Settings:
@@ -172,6 +174,12 @@ async def open_auth_server(runtime: Runtime) -> AuthServer:
             window=window,
         ),
         verified_tokens=VerifiedTokens(store),
+        device_code_failures=FailureThrottle(
+            runtime.limiter,
+            enabled=enabled,
+            limit=settings.device_code_failure_limit,
+            window=window,
+        ),
     )
 
 

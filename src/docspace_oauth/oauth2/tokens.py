@@ -102,6 +102,17 @@ def _left_half_hash(value: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """The sign-in behind a grant, as its id_tokens tell it (OIDC Core 2): when (auth_time,
+    seconds), which session (sid) and how (amr, RFC 8176). A grant made for a caller with no
+    sign-in session (an API key or x-signature header) has none."""
+
+    auth_time: int
+    session_id: str
+    amr: tuple[str, ...]
+
+
 def mint_id_token(
     key: LoadedKey,
     *,
@@ -115,6 +126,7 @@ def mint_id_token(
     access_token: str,
     ttl: int,
     now: int,
+    authentication: Authentication | None = None,
 ) -> str:
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -132,6 +144,10 @@ def mint_id_token(
         claims["name"] = name
     if email:
         claims["email"] = email
+    if authentication is not None:
+        claims["auth_time"] = authentication.auth_time
+        claims["sid"] = authentication.session_id
+        claims["amr"] = list(authentication.amr)
     return _sign(key, {"typ": "JWT"}, claims)
 
 

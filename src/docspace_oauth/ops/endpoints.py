@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hmac
 import ipaddress
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from docspace_oauth.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from docspace_oauth.ops.metrics import render
 from docspace_oauth.ops.middleware import client_ip
 from docspace_oauth.runtime import RuntimeDep
+from docspace_oauth.security.hashing import same_secret
 from docspace_oauth.settings import Settings
 
 router = APIRouter(tags=["operations"])
@@ -50,8 +50,7 @@ def _admit_scraper(request: Request, settings: Settings) -> None:
     token = settings.metrics_token
     if token:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        given = value.strip().encode("utf-8", "surrogateescape")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given, token.encode()):
+        if scheme.lower() != "bearer" or not same_secret(token, value.strip()):
             raise Unauthenticated("Send the metrics token: Authorization: Bearer <token>.")
         return
     if settings.production:

@@ -31,6 +31,8 @@ from ._models import (
     Consent,
     CreateClientRequest,
     ScopeResponse,
+    SessionClient,
+    SignInSession,
     UpdateClientRequest,
 )
 from ._retry import RetryPolicy
@@ -57,6 +59,8 @@ __all__ = [
     "RetryPolicy",
     "ScopeResponse",
     "ServerError",
+    "SessionClient",
+    "SignInSession",
     "TransportError",
     "UnexpectedResponseError",
     "UnsupportedMediaTypeError",

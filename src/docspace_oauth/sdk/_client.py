@@ -20,6 +20,7 @@ from ._core import (
     Call,
     Settings,
     grace_period_params,
+    parse_data_list,
     parse_json,
     parse_list,
     parse_model,
@@ -36,6 +37,7 @@ from ._models import (
     Consent,
     CreateClientRequest,
     ScopeResponse,
+    SignInSession,
     UpdateClientRequest,
 )
 from ._pages import AUDIT_CURSOR, CLIENT_CURSOR, CONSENT_CURSOR, PageWalker
@@ -191,6 +193,18 @@ class Client:
 
     def get_scopes(self) -> list[ScopeResponse]:
         return parse_list(self._send(Call("GET", self._settings.scopes_path)), ScopeResponse)
+
+    # -- sign-in sessions (this server's extension) ---------------------------
+
+    def get_sessions(self, *, tenant: bool = False) -> list[SignInSession]:
+        """The caller's live sign-in sessions, newest first; ``tenant=True``: the whole
+        tenant's (admins only)."""
+        path = self._settings.sessions_path("tenant") if tenant else self._settings.sessions_path()
+        return parse_data_list(self._send(Call("GET", path)), SignInSession)
+
+    def end_session(self, session_id: str) -> None:
+        """End a sign-in session: the caller's own, or (admins) any of the tenant's."""
+        self._send(Call("DELETE", self._settings.sessions_path(session_id)))
 
     # -- bulk deletes --------------------------------------------------------
 

@@ -28,6 +28,7 @@ __all__ = [
     "Call",
     "Settings",
     "grace_period_params",
+    "parse_data_list",
     "parse_json",
     "parse_list",
     "parse_model",
@@ -39,6 +40,7 @@ __all__ = [
 DEFAULT_CLIENTS_PATH = "/api/2.0/clients"
 DEFAULT_SCOPES_PATH = "/api/2.0/scopes"
 AUDIT_PATH = "/api/2.0/audit"
+SESSIONS_PATH = "/api/2.0/sessions"
 # The server's accepted range for regenerate_secret's grace period: one week.
 MAX_GRACE_PERIOD = 604_800
 DEFAULT_TIMEOUT = 30.0
@@ -78,6 +80,11 @@ class Settings:
         self.clients_path = "/" + clients_path.strip("/")
         self.scopes_path = "/" + scopes_path.strip("/")
         self.audit_path = AUDIT_PATH
+
+    @staticmethod
+    def sessions_path(*suffix: str) -> str:
+        """A session's path; its id is quoted, like a client's."""
+        return "/".join((SESSIONS_PATH, *(quote(part, safe="") for part in suffix)))
 
     def client_path(self, client_id: str, *suffix: str) -> str:
         # Quote the id so that a hostile or mistaken id cannot reach another route.
@@ -155,6 +162,22 @@ def parse_list(response: httpx.Response, model: type[ModelT]) -> list[ModelT]:
         )
     try:
         return [model.model_validate(item) for item in body]
+    except PydanticValidationError as exc:
+        raise UnexpectedResponseError(
+            f"unexpected {model.__name__} from {response.request.url.path}: {exc}", response
+        ) from exc
+
+
+def parse_data_list(response: httpx.Response, model: type[ModelT]) -> list[ModelT]:
+    """An unpaged list in a ``{"data": [...]}`` envelope (this server's sessions)."""
+    body = parse_json(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        raise UnexpectedResponseError(
+            f"expected {{'data': [...]}} from {response.request.url.path}", response
+        )
+    try:
+        return [model.model_validate(item) for item in data]
     except PydanticValidationError as exc:
         raise UnexpectedResponseError(
             f"unexpected {model.__name__} from {response.request.url.path}: {exc}", response

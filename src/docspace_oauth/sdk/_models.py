@@ -30,6 +30,8 @@ __all__ = [
     "Consent",
     "CreateClientRequest",
     "ScopeResponse",
+    "SessionClient",
+    "SignInSession",
     "UpdateClientRequest",
 ]
 
@@ -171,6 +173,35 @@ class AuditEvent(_Response):
     client_id: str | None = None
     outcome: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SessionClient(_Response):
+    """A client that got a code through a sign-in session."""
+
+    client_id: str
+    name: str = ""
+    first_at: AwareDatetime | None = None
+    last_at: AwareDatetime | None = None
+
+
+class SignInSession(_Response):
+    """A sign-in session on this server (an extension; DocSpace has no such route).
+
+    ``session_id`` is the OpenID Connect ``sid`` of the session's id_tokens."""
+
+    session_id: str
+    user_id: str
+    user_email: str = ""
+    user_name: str = ""
+    tenant_id: int
+    auth_time: AwareDatetime
+    amr: list[str] = Field(default_factory=list)
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    ip: str = ""
+    user_agent: str = ""
+    current: bool = False
+    clients: list[SessionClient] = Field(default_factory=list)
 
 
 class CreateClientRequest(_Request):

@@ -32,12 +32,24 @@ def keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def same_secret(expected: str, given: object) -> bool:
+    """Constant-time equality of a secret we hold and what a request carries, whatever text
+    that is. Both are compared as UTF-8 bytes: `hmac.compare_digest` refuses two strings
+    with a non-ASCII character in either (a TypeError, so a 500 where a form's token reached
+    it). "surrogatepass" keeps a lone surrogate comparable rather than unencodable."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
+
+
 def keyed_hash_matches(key: bytes, value: str, stored: str | None) -> bool:
     if stored is None:
         # Still spend the hash so a missing secret costs the same time as a wrong one.
-        hmac.compare_digest(keyed_hash(key, value), "0" * 64)
+        same_secret(keyed_hash(key, value), "0" * 64)
         return False
-    return hmac.compare_digest(keyed_hash(key, value), stored)
+    return same_secret(keyed_hash(key, value), stored)
 
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
