@@ -25,6 +25,7 @@ from docspace_oauth.db.engine import create_engine, session_factory
 from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.errors import install_error_handlers
 from docspace_oauth.janitor.periodic import periodic_prune
+from docspace_oauth.oauth2 import device_pages
 from docspace_oauth.oauth2 import endpoints as oauth2
 from docspace_oauth.oauth2 import logout_endpoints as logout
 from docspace_oauth.oauth2.state import open_auth_server
@@ -32,6 +33,8 @@ from docspace_oauth.ops import endpoints as ops
 from docspace_oauth.ops.listener import HeaderLimits
 from docspace_oauth.ops.middleware import RequestContextMiddleware
 from docspace_oauth.ratelimit.limiter import build_limiter
+from docspace_oauth.registration import endpoints as registration
+from docspace_oauth.resources import endpoints as resources
 from docspace_oauth.runtime import Runtime
 from docspace_oauth.scopes import endpoints as scopes
 from docspace_oauth.security.server_keys import load_server_keys
@@ -154,6 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(clients.build_router(base, alias=alias))
     app.include_router(ops.router)
     app.include_router(oauth2.router)
+    app.include_router(registration.router)
+    app.include_router(registration.admin_router)
+    app.include_router(resources.router)
+    app.include_router(resources.admin_router)
+    app.include_router(device_pages.router)
     app.include_router(logout.router)
     app.include_router(scopes.router)
     app.include_router(audit.router)

@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 60 * 24 * 3600
     authorization_code_ttl_seconds: int = 60
+    # Refresh reuse grace (oauth2/grace.py): for this many seconds after a refresh token was
+    # rotated, a retry with it gets the same new pair again, at most `count` times. 0: strict
+    # (any reuse revokes the grant), the default and what RFC 9700 4.14.2 describes.
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0, le=300)
+    refresh_reuse_grace_count: int = Field(default=5, ge=1, le=100)
+    # The device authorization grant (RFC 8628, oauth2/device.py): how long a device code
+    # lives, the polling interval a device is told (and held to), and wrong user codes
+    # allowed per window, per session and per address, before 429.
+    device_code_ttl_seconds: int = Field(default=600, ge=1, le=3600)
+    device_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
+    device_code_failure_limit: int = Field(default=10, ge=1)
     cookie_secure: bool = False
 
     # The authorization server (docs/oauth.md).

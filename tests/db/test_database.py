@@ -76,6 +76,8 @@ def _values(**overrides: object) -> dict[str, object]:
         "created_by": "someone",
         "modified_on": now,
         "modified_by": "someone",
+        "registration": "",
+        "application_type": "web",
     }
     values.update(overrides)
     return values

@@ -61,6 +61,21 @@ def _members(status: int) -> dict[str, int]:
     return {**_everyone(status), "guest": 403}
 
 
+def _admins(status: int) -> dict[str, int]:
+    """Admin-only routes: the admins of either tenant answer `status`, everyone else 403."""
+    return _authenticated(
+        {
+            "owner": status,
+            "admin": status,
+            "user": 403,
+            "user2": 403,
+            "guest": 403,
+            "other_admin": status,
+            "other_user": 403,
+        }
+    )
+
+
 # The managers of the target client: its creator and the tenant's admins. Another user, and
 # anyone of another tenant, get a 404; a guest is refused by its role before any lookup.
 MANAGE = _authenticated(
@@ -212,22 +227,33 @@ ROUTES: list[Route] = [
     *(route for base in BASES for route in _client_routes(base)),
     Route("scopes", "GET", "/api/2.0/scopes", _authenticated(_everyone(200))),
     Route("scopes_alias", "GET", "/api/2.0/oauth2/scopes", _authenticated(_everyone(200))),
+    Route("audit", "GET", "/api/2.0/audit", _admins(200)),
+    # Registration (RFC 7591) and resources (RFC 8707): each tenant's admins, for their own
+    # tenant only; none of it touches a client.
+    Route("registration_policy", "GET", "/api/2.0/registration/policy", _admins(200)),
     Route(
-        "audit",
-        "GET",
-        "/api/2.0/audit",
-        _authenticated(
-            {
-                "owner": 200,
-                "admin": 200,
-                "user": 403,
-                "user2": 403,
-                "guest": 403,
-                "other_admin": 200,
-                "other_user": 403,
-            }
-        ),
+        "set_registration_policy",
+        "PUT",
+        "/api/2.0/registration/policy",
+        _admins(200),
+        body={"mode": "token"},
     ),
+    Route("issue_token", "POST", "/api/2.0/registration/tokens", _admins(201), body={}),
+    Route("list_tokens", "GET", "/api/2.0/registration/tokens", _admins(200)),
+    Route("withdraw_token", "DELETE", "/api/2.0/registration/tokens/{token_id}", _admins(404)),
+    Route(
+        "create_resource",
+        "POST",
+        "/api/2.0/resources",
+        _admins(201),
+        body=lambda: {
+            "url": f"https://{uuid.uuid4().hex[:12]}.example.com/",
+            "name": "A resource",
+            "scopes": ["files:read"],
+        },
+    ),
+    Route("list_resources", "GET", "/api/2.0/resources", _admins(200)),
+    Route("delete_resource", "DELETE", "/api/2.0/resources/{resource_id}", _admins(404)),
     # Sign-in sessions: every caller lists its own (guests too; header callers have none),
     # admins their tenant's. No session has the literal id, so ending it is 404 for all.
     Route("sessions", "GET", "/api/2.0/sessions", _authenticated(_everyone(200))),

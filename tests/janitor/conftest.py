@@ -24,6 +24,7 @@ from docspace_oauth.models import (
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
+    SignInSession,
     Tenant,
     TokenFamily,
     User,
@@ -182,6 +183,22 @@ def _keys_and_jtis(now: datetime, rows: list[Any], seeded: Seeded) -> None:
             ApiKey(key_hash=key, user_id="u1", kind=kind, expires_at=expires, revoked_at=revoked_at)
         )
         seeded.add("api_keys", key, prunable=prunable)
+        if kind == "session":
+            # The sign-in session the cookie stands for goes with its key (ON DELETE CASCADE).
+            sid = secrets.token_hex(16)
+            rows.append(
+                SignInSession(
+                    id=sid,
+                    key_hash=key,
+                    user_id="u1",
+                    tenant_id=1,
+                    auth_time=now - timedelta(hours=2),
+                    created_at=now - timedelta(hours=2),
+                    expires_at=expires,
+                    ended_at=revoked_at,
+                )
+            )
+            seeded.add("sessions", sid, prunable=prunable)
 
 
 def _audit(now: datetime, rows: list[Any], seeded: Seeded) -> None:
@@ -234,11 +251,12 @@ def signing_keys(now: datetime) -> tuple[list[SigningKey], Seeded]:
 
 async def seed(sessions: async_sessionmaker[AsyncSession], rows: list[Any]) -> None:
     # Tenants and users first: the models declare no relationships for the ORM to order by.
-    first = [row for row in rows if isinstance(row, Tenant | User)]
+    order = (Tenant | User, ApiKey, object)  # what a row refers to goes in first
     async with sessions() as session:
-        session.add_all(first)
-        await session.flush()
-        session.add_all([row for row in rows if not isinstance(row, Tenant | User)])
+        for kind in order:
+            session.add_all([row for row in rows if isinstance(row, kind)])
+            await session.flush()
+            rows = [row for row in rows if not isinstance(row, kind)]
         await session.commit()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from docspace_oauth.janitor import lease, service
 from docspace_oauth.janitor.rules import RULES
-from docspace_oauth.models import AuditEvent, AuditPruneWindow, JanitorLease
+from docspace_oauth.models import AuditEvent, AuditPruneWindow, JanitorLease, SignInSession
 from docspace_oauth.settings import Settings
 from tests.conftest import run_cli, server_env
 from tests.janitor.conftest import Seeded, rows_of_every_kind, seed, signing_keys, utcnow
@@ -82,6 +82,9 @@ async def test_prune_deletes_what_is_dead_and_keeps_what_may_still_matter(
     for table, held in after.items():
         assert not (seeded.gone.get(table, set()) & held), f"{table} kept a dead row"
         assert seeded.kept.get(table, set()) <= held, f"{table} lost a live row"
+    async with sessions() as session:
+        signed_in = set((await session.execute(select(SignInSession.id))).scalars())
+    assert signed_in == seeded.kept["sessions"]  # the dead keys' sessions went with them
     # The audit trail and the failure windows: the 401-day-old row went, the 399-day-old stayed.
     assert await _count(sessions, "audit_events") == 1
     assert await _count(sessions, "auth_failure_windows") == 1

@@ -127,9 +127,13 @@ def _compares_with_eq(function: object) -> bool:
 
 
 def test_secret_comparisons_are_constant_time() -> None:
-    """Structural, not timed: every secret check goes through hmac.compare_digest, and the
-    client check compares against both the current and the previous hash whichever matches."""
-    assert "compare_digest" in _calls(hashing.keyed_hash_matches)
+    """Structural, not timed: every secret check goes through hmac.compare_digest (keyed hashes
+    through same_secret, which compares the UTF-8 bytes so that any text a request carries is
+    comparable), and the client check compares against both the current and the previous
+    hash whichever matches."""
+    assert "compare_digest" in _calls(hashing.same_secret)
+    assert not _compares_with_eq(hashing.same_secret)
+    assert "same_secret" in _calls(hashing.keyed_hash_matches)
     assert not _compares_with_eq(hashing.keyed_hash_matches)
     assert "compare_digest" in _calls(hashing.verify_password)
     secret_check = client_auth._secret_matches

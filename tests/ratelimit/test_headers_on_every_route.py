@@ -58,6 +58,23 @@ def _create(http: httpx.Client, base: str) -> httpx.Response:
     return http.post(base, json=client_body())
 
 
+def _resource_body() -> dict[str, Any]:
+    return {
+        "url": f"https://{uuid.uuid4().hex[:12]}.example.com/",
+        "name": "A resource",
+        "scopes": ["files:read"],
+    }
+
+
+def _made_then_deleted(collection: str, body: dict[str, Any]) -> Call:
+    def call(http: httpx.Client, base: str) -> httpx.Response:
+        made = http.post(collection, json=body)
+        assert made.status_code == 201, made.text
+        return http.delete(f"{collection}/{made.json()['id']}")
+
+    return call
+
+
 # (method, template relative to a client base) -> how to make it succeed as an admin.
 CLIENT_ROUTES: dict[tuple[str, str], Call] = {
     ("POST", ""): _create,
@@ -96,6 +113,24 @@ OTHER_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/2.0/scopes"): _plain("GET", "/api/2.0/scopes"),
     ("GET", "/api/2.0/oauth2/scopes"): _plain("GET", "/api/2.0/oauth2/scopes"),
     ("GET", "/api/2.0/audit"): _plain("GET", "/api/2.0/audit"),
+    ("GET", "/api/2.0/registration/policy"): _plain("GET", "/api/2.0/registration/policy"),
+    ("PUT", "/api/2.0/registration/policy"): _plain(
+        "PUT", "/api/2.0/registration/policy", json={"mode": "token"}
+    ),
+    ("POST", "/api/2.0/registration/tokens"): _plain(
+        "POST", "/api/2.0/registration/tokens", json={}
+    ),
+    ("GET", "/api/2.0/registration/tokens"): _plain("GET", "/api/2.0/registration/tokens"),
+    ("DELETE", "/api/2.0/registration/tokens/{token_id}"): _made_then_deleted(
+        "/api/2.0/registration/tokens", {}
+    ),
+    ("POST", "/api/2.0/resources"): lambda http, _: http.post(
+        "/api/2.0/resources", json=_resource_body()
+    ),
+    ("GET", "/api/2.0/resources"): _plain("GET", "/api/2.0/resources"),
+    ("DELETE", "/api/2.0/resources/{resource_id}"): lambda http, _: _made_then_deleted(
+        "/api/2.0/resources", _resource_body()
+    )(http, ""),
     ("GET", "/api/2.0/sessions"): _plain("GET", "/api/2.0/sessions"),
     ("GET", "/api/2.0/sessions/tenant"): _plain("GET", "/api/2.0/sessions/tenant"),
     ("DELETE", "/api/2.0/sessions/{session_id}"): _end_a_session,

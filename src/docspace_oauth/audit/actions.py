@@ -20,6 +20,9 @@ class Action(StrEnum):
     AUTHORIZATION_CODE_REPLAY = "authorization_code.replay"
     TOKEN_REVOKE = "token.revoke"
     SIGN_IN_FAILED = "sign_in.failed"
+    REGISTRATION_POLICY = "registration.policy"
+    REGISTRATION_TOKEN_ISSUE = "registration.token_issue"
+    REGISTRATION_TOKEN_DELETE = "registration.token_delete"
     SESSION_END = "session.end"
 
 

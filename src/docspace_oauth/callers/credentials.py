@@ -2,7 +2,8 @@
 
 In order of precedence, headers before cookies (a header is never sent by the browser on its
 own, so a form post that carries one cannot be another site's doing):
-1. the Authorization header: an API key, bare or as `Bearer <key>`;
+1. the Authorization header: an API key, bare or as `Bearer <key>`, or `Bearer <JWT>`: an
+   access token this server issued for its own API (oauth2/api_tokens.py);
 2. the `x-signature` header (a portal's HS256 JWT);
 3. the `asc_auth_key` cookie (the contract's API-key scheme, and the sign-in session);
 4. the `x-signature` cookie;
@@ -36,6 +37,7 @@ _NAMELESS = ""  # Starlette files a cookie without "name=" under the empty name
 class Kind(StrEnum):
     API_KEY = "api_key"
     SIGNATURE = "x-signature"
+    ACCESS_TOKEN = "access_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,13 @@ def _authorization(request: HTTPConnection) -> Presented | None:
     if not header:
         return None
     scheme, _, value = header.strip().partition(" ")
-    key = value.strip() if scheme.lower() == "bearer" else header.strip()
-    return Presented(Kind.API_KEY, key, from_cookie=False) if _ours(key) else None
+    bearer = scheme.lower() == "bearer"
+    key = value.strip() if bearer else header.strip()
+    if _ours(key):
+        return Presented(Kind.API_KEY, key, from_cookie=False)
+    if bearer and _looks_like_jwt(key) and len(key) <= 8192:
+        return Presented(Kind.ACCESS_TOKEN, key, from_cookie=False)
+    return None
 
 
 def _looks_like_jwt(value: str) -> bool:

@@ -11,6 +11,11 @@ class Scheme(StrEnum):
     API_KEY = "api_key"
     SESSION = "session"
     SIGNATURE = "x-signature"
+    # A client acting on its own registration (RFC 7591/7592), not a person.
+    REGISTRATION = "registration"
+    ACCESS_TOKEN = (
+        "access_token"  # an OAuth access token for this server's API (oauth2/api_tokens.py)
+    )
 
 
 @dataclass(frozen=True, slots=True)

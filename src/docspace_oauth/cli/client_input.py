@@ -104,6 +104,8 @@ _SERVER_SET = frozenset(
         "created_by",
         "modified_on",
         "modified_by",
+        "registration",
+        "application_type",
     }
 )
 _REQUEST_FIELDS = frozenset(CreateClientRequest.model_fields)

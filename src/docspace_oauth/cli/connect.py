@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import typer
 from rich.text import Text
 
+from docspace_oauth.cli.login import stored_token
 from docspace_oauth.cli.options import current
 from docspace_oauth.cli.output import ExitCode, stderr
 from docspace_oauth.sdk import (
@@ -28,7 +29,7 @@ from docspace_oauth.sdk import (
 )
 
 NO_CREDENTIALS = (
-    "no API key: pass --api-key KEY or set DOCSPACE_OAUTH_API_KEY "
+    "no API key: run `docspace-oauth login`, pass --api-key KEY or set DOCSPACE_OAUTH_API_KEY "
     "(or give a DocSpace x-signature with --signature or DOCSPACE_OAUTH_SIGNATURE)."
 )
 
@@ -75,9 +76,14 @@ def print_error(error: DocSpaceOAuthError, *, had_credentials: bool = True) -> N
 def connect() -> Iterator[Client]:
     """Open an SDK client, and turn its errors into messages and exit codes."""
     options = current()
-    had_credentials = bool(options.api_key or options.signature)
+    api_key = options.api_key
+    if not (api_key or options.signature):
+        # `docspace-oauth login` stored an access token for this server (cli/login.py).
+        token = stored_token(options.url)
+        api_key = f"Bearer {token}" if token else None
+    had_credentials = bool(api_key or options.signature)
     try:
-        with Client(options.url, api_key=options.api_key, signature=options.signature) as client:
+        with Client(options.url, api_key=api_key, signature=options.signature) as client:
             yield client
     except DocSpaceOAuthError as error:
         print_error(error, had_credentials=had_credentials)

@@ -10,9 +10,11 @@ import typer
 
 from docspace_oauth.cli.clients import clients_app
 from docspace_oauth.cli.keys import keys_app
+from docspace_oauth.cli.login import login
 from docspace_oauth.cli.options import GlobalGroup, root_options
 from docspace_oauth.cli.prune import prune
 from docspace_oauth.cli.reads import consents_app, list_audit, scopes_app
+from docspace_oauth.cli.registration import registration_app
 from docspace_oauth.cli.serve import serve
 from docspace_oauth.cli.sessions import sessions_app
 from docspace_oauth.cli.tenants import tenants_app
@@ -34,7 +36,9 @@ app.command("audit")(list_audit)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(keys_app, name="keys")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(registration_app, name="registration")
 app.command("prune")(prune)
+app.command("login")(login)
 
 
 def main() -> None:

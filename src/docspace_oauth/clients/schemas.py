@@ -31,6 +31,8 @@ class GrantType(StrEnum):
     AUTHORIZATION_CODE = "authorization_code"
     REFRESH_TOKEN = "refresh_token"
     CLIENT_CREDENTIALS = "client_credentials"
+    # RFC 8628, an extension value (oauth2/device.py); DocSpace's own three are unchanged.
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 DEFAULT_GRANT_TYPES = [GrantType.AUTHORIZATION_CODE.value, GrantType.REFRESH_TOKEN.value]
@@ -69,7 +71,7 @@ Scopes = Annotated[
     AfterValidator(validation.unique),
 ]
 GrantTypes = Annotated[
-    list[GrantType], Field(min_length=1, max_length=3), AfterValidator(validation.unique)
+    list[GrantType], Field(min_length=1, max_length=4), AfterValidator(validation.unique)
 ]
 
 
@@ -201,8 +203,30 @@ class ClientResponse(BaseModel):
     is_public: bool
     allow_pkce: bool
     grant_types: list[str]
-    backchannel_logout_uri: str = Field(description='Extension: "" for none.')
-    backchannel_logout_session_required: bool = Field(description="Extension.")
+    # Extensions left out at their defaults, so that a hand-made client's answer is exactly
+    # DocSpace's (tests/docspace_contract lists every field a seed client does not know).
+    registration: str = Field(
+        default="",
+        exclude_if=lambda value: value == "",
+        description='Extension: "dynamic" when the client registered itself (RFC 7591); '
+        "left out for a client made by hand.",
+    )
+    application_type: str = Field(
+        default="web",
+        exclude_if=lambda value: value == "web",
+        description='Extension: "native" for a native app (RFC 8252); left out for "web".',
+    )
+    backchannel_logout_uri: str = Field(
+        default="",
+        exclude_if=lambda value: value == "",
+        description="Extension (Back-Channel Logout 1.0): where logout tokens go; left out "
+        "when there is none.",
+    )
+    backchannel_logout_session_required: bool = Field(
+        default=False,
+        exclude_if=lambda value: value is False,
+        description="Extension: the logout token must carry the sid; left out when false.",
+    )
 
     @classmethod
     def of(cls, client: ClientData, *, secret: str | None = None) -> ClientResponse:
@@ -229,6 +253,8 @@ class ClientResponse(BaseModel):
             is_public=client.is_public,
             allow_pkce=client.allow_pkce,
             grant_types=list(client.grant_types),
+            registration=client.registration,
+            application_type=client.application_type,
             backchannel_logout_uri=client.backchannel_logout_uri,
             backchannel_logout_session_required=client.backchannel_logout_session_required,
         )

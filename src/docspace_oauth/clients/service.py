@@ -116,8 +116,16 @@ def _now() -> datetime:
 
 
 async def create(
-    session: AsyncSession, hash_key: bytes, caller: Caller, request: CreateClientRequest
+    session: AsyncSession,
+    hash_key: bytes,
+    caller: Caller,
+    request: CreateClientRequest,
+    *,
+    registration: str = "",
+    application_type: str = "web",
 ) -> CreatedClient:
+    """`registration` and `application_type` are set by RFC 7591 registration only
+    (registration.service), which validated the request with these same schemas."""
     if caller.is_guest:
         raise Forbidden("Guests cannot register OAuth clients.")
     grant_types = [str(g) for g in request.grant_types or DEFAULT_GRANT_TYPES]
@@ -143,6 +151,8 @@ async def create(
         allow_pkce=request.allow_pkce,
         is_public=request.is_public,
         enabled=True,
+        registration=registration,
+        application_type=application_type,
         secret_hash=keyed_hash(hash_key, secret),
         created_on=now,
         created_by=caller.user_id,
@@ -155,7 +165,7 @@ async def create(
         caller,
         Action.CLIENT_CREATE,
         client_id=client.client_id,
-        details={"name": client.name},
+        details={"name": client.name, **({"registration": registration} if registration else {})},
     )
     return CreatedClient(client=client, secret=secret)
 

@@ -75,7 +75,7 @@ class SignInRequired(DocSpaceOAuthError):
 
     def __init__(self, issuer: str, next_path: str) -> None:
         super().__init__("Sign in to use the console.")
-        if not browser.is_console_path(next_path):
+        if not browser.is_return_path(next_path):
             next_path = CONSOLE
         self.location = f"{issuer}{LOGIN_PATH}?{urlencode({'next': next_path})}"
 

@@ -10,11 +10,12 @@ is checked against these rows until it expires:
 - a refresh token (spent or not) stays until one access-token lifetime after it expired:
   spent ones are what detects reuse, and the access token issued with the last rotation must
   have expired before the family may go;
-- a code stays one access-token lifetime after it expired, so a late replay still revokes
-  what it issued;
+- a code, and a device authorization (RFC 8628), stays one access-token lifetime after it
+  expired, so a late replay still revokes what it issued;
 - a revoked jti stays until the token it names has expired; a retired signing key until the
   tokens it signed have (it leaves the JWKS then anyway);
-- a session key (the sign-in cookie) goes once it expired or was revoked;
+- a session key (the sign-in cookie) goes once it expired or was revoked, and the sign-in
+  session it stands for with it (ON DELETE CASCADE);
 - an audit event stays for DOCSPACE_OAUTH_AUDIT_RETENTION_DAYS, and so do the aggregated
   failures of unknown clients, and a back-channel logout that was given up (the record of
   what a client was never told; one delivered is deleted at once).
@@ -36,6 +37,7 @@ from docspace_oauth.models import (
     AuthorizationCode,
     AuthorizationRequest,
     BackchannelLogout,
+    DeviceAuthorization,
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
@@ -110,6 +112,11 @@ RULES: tuple[Rule, ...] = (
         _table(AuthorizationCode),
         _column(AuthorizationCode, "code_hash"),
         lambda c: AuthorizationCode.expires_at < c.token_margin,
+    ),
+    Rule(
+        _table(DeviceAuthorization),
+        _column(DeviceAuthorization, "device_code_hash"),
+        lambda c: DeviceAuthorization.expires_at < c.token_margin,
     ),
     Rule(
         _table(RefreshToken),

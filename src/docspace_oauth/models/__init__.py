@@ -4,7 +4,14 @@ from docspace_oauth.models.audit import AuditEvent
 from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
+from docspace_oauth.models.device import DeviceAuthorization
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
+from docspace_oauth.models.registration import (
+    ClientRegistration,
+    RegistrationPolicy,
+    RegistrationToken,
+)
+from docspace_oauth.models.resource import Resource
 from docspace_oauth.models.server_secret import ServerSecret
 from docspace_oauth.models.session import (
     BackchannelLogout,
@@ -34,11 +41,16 @@ __all__ = [
     "Base",
     "Client",
     "ClientData",
+    "ClientRegistration",
     "ClientRow",
     "Consent",
+    "DeviceAuthorization",
     "EndReason",
     "JanitorLease",
     "RefreshToken",
+    "RegistrationPolicy",
+    "RegistrationToken",
+    "Resource",
     "RevokedAccessToken",
     "Role",
     "ServerSecret",

@@ -40,6 +40,10 @@ class Client(Base):
     allow_pkce: Mapped[bool] = mapped_column(Boolean, default=False)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "" by hand (API, console, CLI); "dynamic": self-registered through RFC 7591.
+    registration: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # "native" clients' loopback redirect URIs match on any port (RFC 8252 §7.3).
+    application_type: Mapped[str] = mapped_column(String(8), default="web", server_default="web")
 
     secret_hash: Mapped[str] = mapped_column(String(64))
     # Zero-downtime rotation: the replaced secret stays valid until this instant.
@@ -83,6 +87,8 @@ class ClientRow(NamedTuple):
     created_by: str
     modified_on: datetime
     modified_by: str
+    registration: str
+    application_type: str
 
 
 ClientData = Client | ClientRow

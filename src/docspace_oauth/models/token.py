@@ -138,6 +138,11 @@ class RefreshToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Refresh reuse grace only (oauth2/grace.py; NULL and 0 when it is off): the response the
+    # rotation gave, AES-GCM under ServerKeys.encryption_key with this row's hash as
+    # associated data, and how many retries it has answered.
+    successor_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    reuse_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RevokedAccessToken(Base):

@@ -34,7 +34,7 @@ from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationCode, Client, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import browser, pkce, repository
+from docspace_oauth.oauth2 import browser, pkce, redirects, repository, resources
 from docspace_oauth.oauth2.errors import (
     AuthorizeRedirect,
     ConsentRequired,
@@ -72,6 +72,7 @@ _SINGLE_VALUED = (
     "prompt",
     "max_age",
     "response_mode",
+    "resource",  # RFC 8707: one resource per grant (oauth2.resources)
 )
 PROMPTS = ("none", "login", "consent", "select_account")
 # What a sign-in answers: once the user has just signed in (or chosen the account), these no
@@ -90,6 +91,7 @@ class AuthorizeRequest:
     code_challenge: str | None
     prompt: frozenset[str]
     max_age: int | None
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +181,7 @@ async def trusted_client(session: AsyncSession, params: Params) -> tuple[Client,
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     if not redirect_uri:
         raise ErrorPage("The app did not say where to send you back (redirect_uri is missing).")
-    if redirect_uri not in client.redirect_uris:
+    if not redirects.registered(redirect_uri, client.redirect_uris, client.application_type):
         raise ErrorPage(
             "The app asked to send you back to an address it has not registered "
             "(redirect_uri does not match), so you were not sent there."
@@ -242,6 +244,7 @@ def _checked(client: Client, redirect_uri: str, values: dict[str, str | None]) -
         code_challenge=challenge,
         prompt=prompt,
         max_age=parse_max_age(values["max_age"]),
+        resource=values["resource"],
     )
 
 
@@ -265,9 +268,13 @@ async def parse_request(
         state = None
         raise back(InvalidRequest("state is longer than 1024 characters."))
     try:
-        return _checked(client, redirect_uri, values)
+        checked = _checked(client, redirect_uri, values)
+        if checked.resource is not None:
+            bound = await resources.registered(session, client.tenant_id, checked.resource)
+            resources.check_scopes(bound, checked.scopes)
     except OAuth2Error as exc:
         raise back(exc) from exc
+    return checked
 
 
 def pending_id(server: AuthServer, user_id: str, client_id: str, state: str) -> str:
@@ -372,7 +379,8 @@ async def authorize(
     if "select_account" in req.prompt:
         return Decision(_login_url(server, params, other_tenant=False))
     caller = who.caller
-    audience = await audience_for(server, session, caller)
+    # RFC 8707: a resource named binds the grant's audience to it.
+    audience = req.resource or await audience_for(server, session, caller)
     consent = await consents.get(session, client.client_id, caller.user_id)
     covered = (
         consent is not None

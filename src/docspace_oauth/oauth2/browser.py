@@ -42,6 +42,8 @@ async def signed_in(request: Request, server: AuthServer) -> BrowserCaller | Non
     """The first valid credential the request carries (callers.credentials has the order;
     an OAuth client's Basic credentials are not among them)."""
     for credential in presented(request):
+        if credential.kind is Kind.ACCESS_TOKEN:
+            continue  # an app's token is no person at a browser
         if credential.kind is Kind.API_KEY:
             caller = await caller_from_api_key(
                 server.runtime.direct, server.hash_key, credential.value
@@ -86,9 +88,16 @@ CONSOLE_PATH = "/console"
 _CONSOLE_NEXT = re.compile(r"^/console(?:/[A-Za-z0-9._~/-]*)?(?:\?[A-Za-z0-9._~%&=+:,-]*)?$")
 
 
-def is_console_path(next_url: str) -> bool:
-    """A place in the console to return to after signing in: a same-site relative path under
-    /console, never an absolute or scheme-relative URL (no open redirect)."""
+DEVICE_PATH = "/oauth2/device"
+_DEVICE_NEXT = re.compile(r"^/oauth2/device(?:\?user_code=[A-Za-z0-9-]{1,16})?$")
+
+
+def is_return_path(next_url: str) -> bool:
+    """A page of ours that signs in to any tenant, to return to after signing in: a same-site
+    relative path under /console, or the device page (RFC 8628, oauth2/device.py, which
+    checks the tenant itself); never an absolute or scheme-relative URL (no open redirect)."""
+    if _DEVICE_NEXT.match(next_url) is not None:
+        return True
     if len(next_url) > 2048 or _CONSOLE_NEXT.match(next_url) is None:
         return False
     return not any(part in {".", ".."} for part in next_url.split("?", 1)[0].split("/"))

@@ -19,7 +19,7 @@ from docspace_oauth.audit.service import record as audit_record
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationRequest, utcnow
-from docspace_oauth.oauth2 import browser, repository
+from docspace_oauth.oauth2 import browser, redirects, repository
 from docspace_oauth.oauth2.authorize import (
     AUTHORIZE_PATH,
     CodeRequest,
@@ -113,7 +113,9 @@ async def _claimed(
     record = await repository.client_record(server.runtime.direct, pending.client_id)
     if record is None:
         raise ErrorPage("The app that sent you here is no longer registered.")
-    if pending.redirect_uri not in record.redirect_uris:
+    if not redirects.registered(
+        pending.redirect_uri, record.redirect_uris, record.application_type
+    ):
         raise ErrorPage("The app no longer has the address it asked to send you back to.")
     return caller, pending, record
 

@@ -27,6 +27,9 @@ def metadata(issuer: str) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/oauth2/jwks",
         "introspection_endpoint": f"{issuer}/oauth2/introspect",
         "revocation_endpoint": f"{issuer}/oauth2/revoke",
+        # RFC 7591: open to whom each tenant's policy says (docs/oauth.md, Registration).
+        "registration_endpoint": f"{issuer}/oauth2/register",
+        "device_authorization_endpoint": f"{issuer}/oauth2/device_authorization",
         "end_session_endpoint": f"{issuer}{LOGOUT_PATH}",
         "scopes_supported": [scope.name for scope in CATALOGUE],
         "response_types_supported": ["code"],

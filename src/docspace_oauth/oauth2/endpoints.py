@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from docspace_oauth.callers.credentials import presented
 from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2 import authorize as authorization
-from docspace_oauth.oauth2 import client_auth, consent, grants, introspection, keys
+from docspace_oauth.oauth2 import client_auth, consent, device, grants, introspection, keys
 from docspace_oauth.oauth2 import sign_in as sign_in_pages
 from docspace_oauth.oauth2.discovery import metadata
 from docspace_oauth.oauth2.errors import (
@@ -52,6 +52,7 @@ _GRANTS = {
     GrantType.AUTHORIZATION_CODE.value: grants.authorization_code,
     GrantType.REFRESH_TOKEN.value: grants.refresh_token,
     GrantType.CLIENT_CREDENTIALS.value: grants.client_credentials,
+    GrantType.DEVICE_CODE.value: device.device_code,
 }
 
 # What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
@@ -299,7 +300,7 @@ async def token(request: Request) -> Response:
 
 async def _token_and_client(
     request: Request, server: AuthServer, *, allow_none: bool
-) -> tuple[str, client_auth.AuthenticatedClient]:
+) -> tuple[str, client_auth.AuthenticatedClient, dict[str, str]]:
     """The `token` parameter and the authenticated caller, as introspection and revocation
     both take them."""
     form = await _oauth_form(request)
@@ -310,7 +311,7 @@ async def _token_and_client(
     client = await client_auth.authenticate(
         server, credentials, ip=client_ip(request), allow_none=allow_none
     )
-    return value, client
+    return value, client, form
 
 
 @router.post(
@@ -326,8 +327,8 @@ async def _token_and_client(
 async def introspect(request: Request) -> Response:
     server = auth_server(request)
     async with server.audited():
-        value, client = await _token_and_client(request, server, allow_none=False)
-        body = await introspection.introspect(server, client, value)
+        value, client, form = await _token_and_client(request, server, allow_none=False)
+        body = await introspection.introspect(server, client, value, form.get("resource"))
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -341,7 +342,7 @@ async def introspect(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     server = auth_server(request)
     async with server.audited():
-        value, client = await _token_and_client(request, server, allow_none=True)
+        value, client, _ = await _token_and_client(request, server, allow_none=True)
         async with server.transaction(write=True) as session:
             await introspection.revoke(server, session, client, value)
     return Response(

@@ -93,6 +93,27 @@ class AccessDenied(OAuth2Error):
     error = "access_denied"
 
 
+# RFC 8628 3.5: what a device polling the token endpoint is told.
+
+
+class AuthorizationPending(OAuth2Error):
+    error = "authorization_pending"
+
+
+class SlowDown(OAuth2Error):
+    error = "slow_down"
+
+
+class ExpiredToken(OAuth2Error):
+    error = "expired_token"
+
+
+class DeviceAccessDenied(OAuth2Error):
+    """access_denied as the token endpoint says it (400), not the authorization endpoint."""
+
+    error = "access_denied"
+
+
 class UnsupportedResponseType(OAuth2Error):
     error = "unsupported_response_type"
 
@@ -253,3 +274,9 @@ class ErrorPage(DocSpaceOAuthError):
 class CrossOriginRefused(ErrorPage):
     status = 403
     heading = "Request refused"
+
+
+class InvalidTarget(OAuth2Error):
+    """RFC 8707 §2: a resource the server does not know, or one this grant does not cover."""
+
+    error = "invalid_target"

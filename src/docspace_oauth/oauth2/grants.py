@@ -12,21 +12,22 @@ value. client_credentials needs nothing but the client's row and opens no transa
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.clients.schemas import GrantType
+from docspace_oauth.db.direct import DirectTransaction
 from docspace_oauth.models import RefreshToken, TokenFamily, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
-from docspace_oauth.oauth2 import pkce, repository
+from docspace_oauth.oauth2 import grace, pkce, repository, resources
+from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import ordered
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient, AuthMethod
 from docspace_oauth.oauth2.errors import (
@@ -36,63 +37,26 @@ from docspace_oauth.oauth2.errors import (
     OAuth2Error,
     UnauthorizedClient,
 )
+from docspace_oauth.oauth2.issue import (
+    OPENID,
+    Identity,
+    TokenResult,
+    authentication_of,
+    mint,
+    new_refresh,
+)
 from docspace_oauth.oauth2.repository import ClaimedCode, ClientRecord
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import (
-    Authentication,
     Grant,
-    mint_access_token,
-    mint_id_token,
-    opaque_token,
     still_allowed,
 )
 from docspace_oauth.scopes.catalogue import CATALOGUE
 from docspace_oauth.security.hashing import keyed_hash
 
-OPENID = "openid"
 # A machine token (client_credentials) has no user, so it never carries a scope that speaks
 # for one: the identity scope, nor the "your profile" ones (docs/security.md, Decisions).
 MACHINE_SCOPES = frozenset(s.name for s in CATALOGUE if s.group not in {"openid", "profiles"})
-
-
-@dataclass(frozen=True, slots=True)
-class TokenResult:
-    access_token: str
-    expires_in: int
-    scope: str
-    refresh_token: str | None = None
-    id_token: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "access_token": self.access_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "scope": self.scope,
-        }
-        if self.refresh_token is not None:
-            body["refresh_token"] = self.refresh_token
-        if self.id_token is not None:
-            body["id_token"] = self.id_token
-        return body
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """The user, as an id_token names them."""
-
-    name: str
-    email: str
-    nonce: str | None
-    authentication: Authentication | None = None
-
-
-def _authentication(
-    session_id: str | None, auth_time: datetime | None, amr: str | None
-) -> Authentication | None:
-    if session_id is None or auth_time is None:
-        return None
-    return Authentication(int(auth_time.timestamp()), session_id, tuple((amr or "").split()))
 
 
 def _require(record: ClientRecord, grant: GrantType) -> None:
@@ -107,61 +71,6 @@ def _param(form: Mapping[str, str], name: str) -> str:
     if not value:
         raise InvalidRequest(f"{name} is required.")
     return value
-
-
-def _mint(
-    server: AuthServer,
-    record: ClientRecord,
-    grant: Grant,
-    *,
-    refresh_token: str | None,
-    identity: Identity | None,
-) -> TokenResult:
-    settings = server.settings
-    key = server.keys.current()
-    now = int(time.time())
-    ttl = settings.access_token_ttl_seconds
-    access = mint_access_token(key, issuer=server.issuer, grant=grant, ttl=ttl, now=now)
-    id_token = None
-    if identity is not None and OPENID in grant.scopes:
-        id_token = mint_id_token(
-            key,
-            issuer=server.issuer,
-            client_id=record.client_id,
-            subject=grant.subject,
-            tenant_id=grant.tenant_id,
-            name=identity.name,
-            email=identity.email,
-            nonce=identity.nonce,
-            access_token=access.value,
-            ttl=ttl,
-            now=now,
-            authentication=identity.authentication,
-        )
-    return TokenResult(
-        access_token=access.value,
-        expires_in=ttl,
-        scope=" ".join(grant.scopes),
-        refresh_token=refresh_token,
-        id_token=id_token,
-    )
-
-
-def _new_refresh(
-    server: AuthServer, record: ClientRecord, family_id: str, now: datetime
-) -> tuple[str, RefreshToken] | None:
-    if GrantType.REFRESH_TOKEN.value not in record.grant_types:
-        return None
-    raw = opaque_token()
-    row = RefreshToken(
-        token_hash=keyed_hash(server.hash_key, raw),
-        family_id=family_id,
-        client_id=record.client_id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=server.settings.refresh_token_ttl_seconds),
-        used_at=None,
-    )
-    return raw, row
 
 
 def _narrowed(form: Mapping[str, str], allowed: Sequence[str]) -> list[str]:
@@ -181,6 +90,17 @@ def _refreshed_scopes(form: Mapping[str, str], granted: str, record: ClientRecor
     if not kept:
         raise InvalidGrant("The client no longer has any scope of this grant.")
     return _narrowed(form, kept)
+
+
+async def _refreshed_resource(
+    tx: DirectTransaction, family: repository.Family, asked: str | None
+) -> resources.Bound | None:
+    """RFC 8707 on refresh: the grant's resource, which `resource=` may repeat but never
+    change, so a refresh narrows at most (to the same one) and never widens."""
+    bound = await resources.bound(tx, family.tenant_id, family.audience)
+    if resources.names_other(asked, family.audience if bound else ""):
+        raise resources.wrong_target()
+    return bound
 
 
 def _code_refusal(
@@ -222,6 +142,7 @@ async def authorization_code(
     code = _param(form, "code")
     redirect_uri = form.get("redirect_uri")
     verifier = form.get("code_verifier")
+    asked = resources.requested(form)
     now = utcnow()
     code_hash = keyed_hash(server.hash_key, code)
     family_id = str(uuid.uuid4())
@@ -246,8 +167,10 @@ async def authorization_code(
                 generation=generation,
                 now=now,
             )
+            if refusal is None and resources.names_other(asked, claimed.audience):
+                refusal = resources.WRONG_TARGET
             if refusal is None:
-                refresh = _new_refresh(server, record, family_id, now)
+                refresh = new_refresh(server, record, family_id, now)
                 family = TokenFamily(
                     id=family_id,
                     client_id=record.client_id,
@@ -278,9 +201,11 @@ async def authorization_code(
             unknown_message="Unknown code.",
         )
     if refusal is not None:
-        raise InvalidGrant(refusal)
+        raise (
+            resources.wrong_target() if refusal == resources.WRONG_TARGET else InvalidGrant(refusal)
+        )
     assert claimed is not None
-    return _mint(
+    return mint(
         server,
         record,
         Grant(
@@ -297,7 +222,7 @@ async def authorization_code(
             claimed.user_name,
             claimed.user_email,
             claimed.nonce,
-            _authentication(claimed.session_id, claimed.auth_time, claimed.amr),
+            authentication_of(claimed.session_id, claimed.auth_time, claimed.amr),
         ),
     )
 
@@ -345,9 +270,8 @@ async def refresh_token(
     token_hash = keyed_hash(server.hash_key, raw)
     db = server.runtime.direct
     refusal: OAuth2Error | None = None
-    state: repository.FamilyState | None = None
-    scopes: list[str] = []
-    refresh: tuple[str, RefreshToken] | None = None
+    rotation: _Rotation | None = None
+    result: TokenResult | None = None
     # As for codes: a refused refresh token stays spent.
     async with db.transaction() as tx:
         claimed = await repository.claim_refresh_token(
@@ -357,19 +281,20 @@ async def refresh_token(
             if claimed.expires_at <= now:
                 refusal = InvalidGrant("This refresh token has expired.")
             else:
-                state = await repository.family_state(tx, claimed.family_id)
-                if state is None or not state.live:
-                    refusal = InvalidGrant("This grant was revoked.")
-                else:
-                    try:
-                        scopes = _refreshed_scopes(form, state.family.scopes, record)
-                    except OAuth2Error as exc:
-                        refusal = exc
-            if refusal is None:
-                refresh = _new_refresh(server, record, claimed.family_id, now)
-                if refresh is not None:
-                    await repository.add_refresh_token(tx, db, refresh[1])
+                try:
+                    rotation = await _rotate(server, tx, record, form, claimed.family_id, now)
+                except OAuth2Error as exc:
+                    refusal = exc
+            # Grace on: the response is minted and kept, sealed, before any retry can see
+            # this token spent (oauth2/grace.py). Off, nothing more happens in here.
+            if rotation is not None and grace.enabled(server):
+                result = await _issue(server, record, rotation, tx)
+                await grace.store(server, tx, token_hash, result.as_dict())
     if claimed is None:
+        if grace.enabled(server):
+            again = await grace.retry(server, db, token_hash, record.client_id, now)
+            if again is not None:  # the body as_dict gave, token_type aside
+                return TokenResult(**{k: v for k, v in again.items() if k != "token_type"})
         await _unclaimable(
             server,
             client,
@@ -383,33 +308,79 @@ async def refresh_token(
         )
     if refusal is not None:
         raise refusal
-    assert state is not None
-    family = state.family
+    assert rotation is not None
+    return result or await _issue(server, record, rotation)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rotation:
+    family: repository.Family
+    scopes: list[str]
+    refresh: tuple[str, RefreshToken] | None
+    bound: resources.Bound | None = None  # the grant's resource (RFC 8707), if it has one
+
+
+async def _rotate(
+    server: AuthServer,
+    tx: DirectTransaction,
+    record: ClientRecord,
+    form: Mapping[str, str],
+    family_id: str,
+    now: datetime,
+) -> _Rotation:
+    """A claimed, unexpired refresh token's family checked and its successor written
+    (raises what refuses it)."""
+    state = await repository.family_state(tx, family_id)
+    if state is None or not state.live:
+        raise InvalidGrant("This grant was revoked.")
+    scopes = _refreshed_scopes(form, state.family.scopes, record)
+    bound = await _refreshed_resource(tx, state.family, resources.requested(form))
+    refresh = new_refresh(server, record, family_id, now)
+    if refresh is not None:
+        await repository.add_refresh_token(tx, server.runtime.direct, refresh[1])
+    return _Rotation(state.family, scopes, refresh, bound)
+
+
+async def _issue(
+    server: AuthServer,
+    record: ClientRecord,
+    rotation: _Rotation,
+    tx: DirectTransaction | None = None,
+) -> TokenResult:
+    """Mint the rotation's tokens; inside its transaction (`tx`) when the grace keeps them,
+    reading there too: another pooled connection could wait on the losers that hold the
+    pool while they wait on this transaction's row lock."""
+    family, scopes = rotation.family, rotation.scopes
     name, email = family.user_name, family.user_email
     if OPENID in scopes:  # a local user's current name and email, when there is one
-        profile = await repository.local_profile(db, family.user_id, family.tenant_id)
+        reader = tx or server.runtime.direct
+        profile = await repository.local_profile(reader, family.user_id, family.tenant_id)
         if profile is not None:
             name, email = profile
-    return _mint(
+    return mint(
         server,
         record,
         Grant(
             client_id=record.client_id,
             tenant_id=family.tenant_id,
             subject=family.user_id,
-            # The tenant's URL as it is now (tenants set-url applies to live grants too).
-            audience=record.tenant_url or family.audience,
+            # A resource's grant keeps its resource (RFC 8707), and a grant for this server's
+            # own API (oauth2/api_tokens.py) stays one; any other takes the tenant's URL as it
+            # is now (tenants set-url applies to live grants too).
+            audience=family.audience
+            if rotation.bound is not None or family.audience == api_audience(server.issuer)
+            else record.tenant_url or family.audience,
             scopes=scopes,
             generation=family.generation,
             family_id=family.id,
         ),
-        refresh_token=refresh[0] if refresh else None,
+        refresh_token=rotation.refresh[0] if rotation.refresh else None,
         # OIDC Core 12.2: a refreshed id_token carries no nonce.
         identity=Identity(
             name,
             email,
             None,
-            _authentication(family.session_id, family.auth_time, family.amr),
+            authentication_of(family.session_id, family.auth_time, family.amr),
         ),
     )
 
@@ -425,7 +396,7 @@ async def client_credentials(
     if not allowed:
         raise InvalidScope("None of this client's scopes may be given to a machine token.")
     scopes = _narrowed(form, allowed)
-    return _mint(
+    return mint(
         server,
         record,
         Grant(

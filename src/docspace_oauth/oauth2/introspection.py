@@ -16,6 +16,7 @@ of other tenants are simply inactive to it.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import record_event
 from docspace_oauth.models import utcnow
-from docspace_oauth.oauth2 import repository, token_state
+from docspace_oauth.oauth2 import repository, resources, token_state
 from docspace_oauth.oauth2.client_auth import AuthenticatedClient
 from docspace_oauth.oauth2.errors import InsufficientScope, InvalidToken
 from docspace_oauth.oauth2.state import AuthServer
@@ -82,7 +83,11 @@ def _timestamp(value: datetime) -> int:
     return int(value.timestamp())
 
 
-async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str) -> dict[str, Any]:
+async def introspect(
+    server: AuthServer, caller: AuthenticatedClient, token: str, resource: str | None = None
+) -> dict[str, Any]:
+    """`resource` (RFC 8707) names the resource the caller serves: a token for a resource
+    registered as requiring it is active only to a caller that names it."""
     if not token or len(token) > 8192:
         return INACTIVE
     if looks_like_jwt(token):
@@ -94,6 +99,9 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
         if not scopes or not _active(access, access_state):
             return INACTIVE
         claims = access.claims
+        bound = await _resource_of(server, caller, access.tenant_id, claims.get("aud"))
+        if bound is not None and bound.introspection_requires_resource and resource != bound.url:
+            return INACTIVE
         return {
             "active": True,
             "token_type": "Bearer",
@@ -107,6 +115,7 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
             "jti": access.jti,
             "tid": access.tenant_id,
             "cid": access.client_id,
+            **({"resource": bound.url} if bound else {}),
         }
     async with server.transaction(write=False) as session:
         state = await token_state.refresh_token_state(session, keyed_hash(server.hash_key, token))
@@ -136,6 +145,15 @@ async def introspect(server: AuthServer, caller: AuthenticatedClient, token: str
         "tid": family.tenant_id,
         "cid": refresh.client_id,
     }
+
+
+async def _resource_of(
+    server: AuthServer, caller: AuthenticatedClient, tenant_id: int, audience: Any
+) -> resources.Bound | None:
+    # A token for the tenant's own URL (nearly all) costs no query.
+    if not isinstance(audience, str) or audience == caller.record.tenant_url:
+        return None
+    return await resources.bound(server.runtime.direct, tenant_id, audience)
 
 
 async def revoke(
@@ -170,6 +188,18 @@ async def _audit_revoke(session: AsyncSession, caller: AuthenticatedClient, kind
         client_id=caller.client_id,
         details={"token_type": kind},
     )
+
+
+async def live_user_token(server: AuthServer, token: str) -> VerifiedAccessToken | None:
+    """A user's access token that verifies and that nothing has revoked, with the scopes its
+    client still has; None otherwise."""
+    access = await verified(server, token)
+    if access is None or not _is_user_token(access):
+        return None
+    state = await access_token_state(server, access)
+    if not _active(access, state):
+        return None
+    return replace(access, scopes=tuple(still_allowed(access.scopes, state.client_scopes)))
 
 
 async def userinfo(server: AuthServer, token: str) -> dict[str, Any]:

@@ -13,17 +13,12 @@ reloads when it meets an unknown kid.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import ScalarSelect, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,11 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from docspace_oauth.db.engine import WRITE_TRANSACTION
 from docspace_oauth.models import SigningKey, utcnow
+from docspace_oauth.security.server_keys import SealError, seal, unseal
 
 logger = logging.getLogger("docspace_oauth.oauth2")
 
 SUPPORTED_ALGS = ("ES256", "RS256")
-_ENVELOPE = "v1."
 CLOCK_SKEW = timedelta(seconds=60)
 
 SigningJWK = ECKey | RSAKey
@@ -50,27 +45,18 @@ def _aad(kid: str) -> bytes:
 
 
 def encrypt_private(encryption_key: bytes, kid: str, private_jwk: dict[str, Any]) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(encryption_key).encrypt(
-        nonce, json.dumps(private_jwk, separators=(",", ":")).encode(), _aad(kid)
-    )
-    return _ENVELOPE + base64.urlsafe_b64encode(nonce + sealed).decode()
+    return seal(encryption_key, _aad(kid), private_jwk)
 
 
 def decrypt_private(encryption_key: bytes, kid: str, stored: str) -> dict[str, Any]:
-    if not stored.startswith(_ENVELOPE):
-        raise SigningKeyError(f"signing key {kid}: unknown envelope")
-    raw = base64.urlsafe_b64decode(stored[len(_ENVELOPE) :])
     try:
-        plain = AESGCM(encryption_key).decrypt(raw[:12], raw[12:], _aad(kid))
-    except InvalidTag as exc:
+        return unseal(encryption_key, _aad(kid), stored)
+    except SealError as exc:
         raise SigningKeyError(
-            f"signing key {kid} cannot be decrypted: was DOCSPACE_OAUTH_SECRET_KEY changed? "
-            "Restore it, or run `docspace-oauth keys rotate` to start signing with a new key."
+            f"signing key {kid} cannot be decrypted ({exc}): was DOCSPACE_OAUTH_SECRET_KEY "
+            "changed? Restore it, or run `docspace-oauth keys rotate` to start signing with a "
+            "new key."
         ) from exc
-    value = json.loads(plain)
-    assert isinstance(value, dict)
-    return value
 
 
 def generate(alg: str) -> SigningJWK:

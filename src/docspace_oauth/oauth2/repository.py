@@ -53,6 +53,7 @@ class ClientRecord:
     previous_secret_expires_at: datetime | None
     tenant_url: str | None
     key_version: int | None
+    application_type: str = "web"
 
 
 _CLIENT_RECORD = Statement(
@@ -70,6 +71,7 @@ _CLIENT_RECORD = Statement(
         Client.previous_secret_expires_at,
         Tenant.url,
         keys.version_subquery(),
+        Client.application_type,
     )
     .outerjoin(Tenant, Tenant.id == Client.tenant_id)
     .where(Client.client_id == bindparam("client_id"))
@@ -94,6 +96,7 @@ async def client_record(db: DirectDB, client_id: str) -> ClientRecord | None:
         previous_secret_expires_at=as_utc(row[10]),
         tenant_url=row[11],
         key_version=row[12],
+        application_type=row[13],
     )
 
 
@@ -380,7 +383,9 @@ _FAMILY_PROFILE = Statement(
 )
 
 
-async def local_profile(db: DirectDB, user_id: str, tenant_id: int) -> tuple[str, str] | None:
+async def local_profile(
+    db: DirectDB | DirectTransaction, user_id: str, tenant_id: int
+) -> tuple[str, str] | None:
     row = await db.fetchrow(_LOCAL_PROFILE, user_id=user_id, tenant_id=tenant_id)
     return None if row is None else (row[0], row[1])
 

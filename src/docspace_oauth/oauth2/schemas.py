@@ -50,6 +50,9 @@ class IntrospectionResponse(BaseModel):
     jti: str | None = None
     tid: int | None = None
     cid: str | None = None
+    resource: str | None = Field(
+        default=None, description="RFC 8707: the registered resource this token is for."
+    )
 
 
 class UserInfoResponse(BaseModel):

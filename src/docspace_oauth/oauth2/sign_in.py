@@ -25,7 +25,7 @@ from docspace_oauth.callers.credentials import AUTH_COOKIE
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import Client, User
-from docspace_oauth.oauth2 import browser, repository
+from docspace_oauth.oauth2 import browser, redirects, repository
 from docspace_oauth.oauth2.authorize import (
     AUTHORIZE_PATH,
     LOGIN_PATH,
@@ -65,7 +65,7 @@ class SignInTarget:
 async def sign_in_target(session: AsyncSession, next_url: str | None) -> SignInTarget:
     """Where to go after signing in: only ever back to our own /oauth2/authorize, or to a
     page of the console (a relative /console path, never another site)."""
-    if next_url is not None and browser.is_console_path(next_url):
+    if next_url is not None and browser.is_return_path(next_url):
         return SignInTarget(next_url, None, None)
     if not next_url or not next_url.startswith(AUTHORIZE_PATH + "?") or "\\" in next_url:
         raise ErrorPage("This sign-in link is incomplete. Go back to the app and start again.")
@@ -79,7 +79,8 @@ async def sign_in_target(session: AsyncSession, next_url: str | None) -> SignInT
     if client is None:
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     redirect_uri = (query.get("redirect_uri") or [""])[0]
-    trusted = redirect_uri if redirect_uri in client.redirect_uris else None
+    registered = redirects.registered(redirect_uri, client.redirect_uris, client.application_type)
+    trusted = redirect_uri if registered else None
     prompt = parse_prompt((query.get("prompt") or [""])[0]) or frozenset()
     try:
         max_age = parse_max_age(next(iter(query.get("max_age") or []), None))

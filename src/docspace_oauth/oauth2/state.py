@@ -90,6 +90,8 @@ class AuthServer:
     client_auth_failures: FailureThrottle
     sign_in_failures: FailureThrottle
     verified_tokens: VerifiedTokens
+    # Wrong user codes on the device page, per session and per address (oauth2/device.py).
+    device_code_failures: FailureThrottle
     # Set after a commit that queued back-channel logouts: the sender (sessions.delivery)
     # goes at once rather than at its next poll.
     logout_due: asyncio.Event = field(default_factory=asyncio.Event)
@@ -176,6 +178,12 @@ async def open_auth_server(runtime: Runtime) -> AuthServer:
             window=window,
         ),
         verified_tokens=VerifiedTokens(store),
+        device_code_failures=FailureThrottle(
+            runtime.limiter,
+            enabled=enabled,
+            limit=settings.device_code_failure_limit,
+            window=window,
+        ),
     )
 
 

@@ -119,6 +119,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # 127.0.0.1 without it, behind the setting's back.
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies,
+        # uvicorn's supervisor pings each worker and kills one that does not answer in time
+        # (5 s by default). A new worker answers only once it has imported the application,
+        # which on a busy 2-core machine can take longer: every worker was killed at start,
+        # again and again, and the server never served. 30 s still replaces a hung worker.
+        "timeout_worker_healthcheck": 30,
     }
 
 

@@ -17,6 +17,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
 
@@ -86,6 +88,9 @@ class ClientResponse(ClientInfoResponse):
     as it always was, from ``"none"`` in ``authentication_methods``.
     ``grant_types`` is this server's extension: None when the server does
     not say (DocSpace's clients use authorization_code and refresh_token).
+    ``registration`` ("dynamic" for a client that registered itself with
+    RFC 7591, else "") and ``application_type`` ("web" or "native") are
+    extensions too; a DocSpace portal sends neither.
     """
 
     tenant: int | None = None
@@ -99,6 +104,23 @@ class ClientResponse(ClientInfoResponse):
     # Back-Channel Logout, this server's extension: None when the server does not say.
     backchannel_logout_uri: str | None = None
     backchannel_logout_session_required: bool | None = None
+    registration: str = ""
+    application_type: str = "web"
+
+    @model_serializer(mode="wrap")
+    def _without_default_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # As the server answers: these extensions are left out at their defaults, so a
+        # hand-made client dumps to exactly the object the API sent.
+        data = handler(self)
+        if isinstance(data, dict):
+            if data.get("registration") == "":
+                del data["registration"]
+            if data.get("application_type") == "web":
+                del data["application_type"]
+            for name in ("backchannel_logout_uri", "backchannel_logout_session_required"):
+                if data.get(name) is None:
+                    data.pop(name, None)
+        return data
 
     @model_validator(mode="before")
     @classmethod

@@ -9,10 +9,15 @@ does not carry the key to its own hashes.
 from __future__ import annotations
 
 import base64
+import json
+import os
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +27,33 @@ from docspace_oauth.models import ServerSecret
 from docspace_oauth.settings import Settings
 
 _MASTER = "master"
+_ENVELOPE = "v1."
+
+
+class SealError(ValueError):
+    """A sealed value that does not open: another key, other associated data, or tampering."""
+
+
+def seal(encryption_key: bytes, aad: bytes, value: dict[str, Any]) -> str:
+    """A JSON object encrypted at rest (AES-GCM, random nonce): "v1.<base64>". The associated
+    data binds it to what it belongs to (a signing key's kid, a refresh token's hash)."""
+    nonce = os.urandom(12)
+    plain = json.dumps(value, separators=(",", ":")).encode()
+    sealed = AESGCM(encryption_key).encrypt(nonce, plain, aad)
+    return _ENVELOPE + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(encryption_key: bytes, aad: bytes, stored: str) -> dict[str, Any]:
+    if not stored.startswith(_ENVELOPE):
+        raise SealError("unknown envelope")
+    raw = base64.urlsafe_b64decode(stored[len(_ENVELOPE) :])
+    try:
+        plain = AESGCM(encryption_key).decrypt(raw[:12], raw[12:], aad)
+    except InvalidTag as exc:
+        raise SealError("cannot be decrypted") from exc
+    value = json.loads(plain)
+    assert isinstance(value, dict)
+    return value
 
 
 def _derive(master: bytes, purpose: str) -> bytes:
@@ -33,7 +65,7 @@ def _derive(master: bytes, purpose: str) -> bytes:
 @dataclass(frozen=True, slots=True)
 class ServerKeys:
     hash_key: bytes  # HMAC key for client secrets, API keys, codes and refresh tokens
-    encryption_key: bytes  # AES-GCM key for signing keys' private parts at rest
+    encryption_key: bytes  # AES-GCM key for what is sealed at rest (seal)
 
     @classmethod
     def from_master(cls, master: bytes) -> ServerKeys:
