@@ -78,7 +78,9 @@ def test_the_management_api_keeps_the_registration(kit: Kit, receiver: Receiver)
     path = f"/api/2.0/clients/{app.client_id}"
     cleared = kit.manage(app.owner, "PUT", path, json={"backchannel_logout_uri": ""})
     assert cleared.status_code == 200, cleared.text
-    assert cleared.json()["backchannel_logout_uri"] == ""
+    # Cleared, it is left out of the answer, as every extension at its default is (a
+    # hand-made client's answer stays exactly DocSpace's).
+    assert "backchannel_logout_uri" not in cleared.json()
     refused = kit.manage(
         app.owner, "PUT", path, json={"backchannel_logout_uri": "http://rp.example/logout"}
     )
