@@ -199,6 +199,8 @@ def _keys_and_jtis(now: datetime, rows: list[Any], seeded: Seeded) -> None:
                 )
             )
             seeded.add("sessions", sid, prunable=prunable)
+            if revoked_at is None and expires < now:  # ran out unended: ended, apps told
+                seeded.add("sessions_expired", sid, prunable=True)
 
 
 def _audit(now: datetime, rows: list[Any], seeded: Seeded) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from docspace_oauth.janitor import lease, service
 from docspace_oauth.janitor.rules import RULES
-from docspace_oauth.models import AuditEvent, AuditPruneWindow, JanitorLease, SignInSession
+from docspace_oauth.models import (
+    AuditEvent,
+    AuditPruneWindow,
+    BackchannelLogout,
+    Client,
+    JanitorLease,
+    SessionClient,
+    SignInSession,
+)
 from docspace_oauth.settings import Settings
 from tests.conftest import run_cli, server_env
 from tests.janitor.conftest import Seeded, rows_of_every_kind, seed, signing_keys, utcnow
@@ -44,7 +53,7 @@ def _summary(stdout: str) -> dict[str, int]:
 
 
 def _expected(seeded: Seeded) -> dict[str, int]:
-    return {rule.name: len(seeded.gone.get(rule.name, ())) for rule in RULES}
+    return {name: len(seeded.gone.get(name, ())) for name in service.STEPS}
 
 
 async def _seed_everything(sessions: async_sessionmaker[AsyncSession]) -> Seeded:
@@ -163,3 +172,45 @@ async def test_a_second_pruner_waits_for_the_lease(
     assert await _count(sessions, "refresh_tokens") == 2
     async with sessions() as session:
         assert (await session.execute(select(func.count()).select_from(JanitorLease))).scalar() == 0
+
+
+async def test_a_session_that_runs_out_is_ended_and_its_apps_told(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Back-Channel Logout: expiry ends a session too. The janitor ends it (reason expired)
+    and queues a logout token for each app it served that has a back-channel URI, before the
+    session-key rule deletes it."""
+    now = utcnow()
+    rows, _ = rows_of_every_kind(now)
+    expired = next(
+        r
+        for r in rows
+        if isinstance(r, SignInSession) and r.ended_at is None and r.expires_at < now
+    )
+    app = Client(
+        client_id=str(uuid.uuid4()),
+        tenant_id=1,
+        name="An app",
+        backchannel_logout_uri="https://app.example.com/bc",
+        redirect_uris=["https://app.example.com/cb"],
+        allowed_origins=[],
+        scopes=["openid"],
+        grant_types=["authorization_code"],
+        secret_hash="0" * 64,
+        created_on=now,
+        created_by="u1",
+        modified_on=now,
+        modified_by="u1",
+    )
+    served = SessionClient(
+        session_id=expired.id, client_id=app.client_id, first_at=now, last_at=now
+    )
+    await seed(sessions, [*rows, app])
+    await seed(sessions, [served])
+    outcome = await service.prune(sessions, Settings(), holder="test")
+    assert outcome.deleted["sessions_expired"] == 1
+    async with sessions() as session:
+        queued = (await session.execute(select(BackchannelLogout))).scalars().all()
+    assert [(q.client_id, q.session_id, q.subject) for q in queued] == [
+        (app.client_id, expired.id, "u1")
+    ]

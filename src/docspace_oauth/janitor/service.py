@@ -23,9 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from docspace_oauth.db.engine import begin
 from docspace_oauth.janitor import lease
 from docspace_oauth.janitor.rules import RULES, Cutoffs, Rule, candidates
-from docspace_oauth.models import AuditPruneWindow, utcnow
+from docspace_oauth.models import AuditPruneWindow, SignInSession, utcnow
+from docspace_oauth.sessions.repository import end_expired
 from docspace_oauth.settings import Settings
 
+# Not a deletion: sessions that expired unended are ended first, so that the apps they
+# served are told by back-channel before the session-key rule deletes them.
+EXPIRED_SESSIONS = "sessions_expired"
+STEPS = (EXPIRED_SESSIONS, *(rule.name for rule in RULES))
 Progress = Callable[[str, int], None]  # (table, rows deleted by the batch just committed)
 
 
@@ -44,6 +49,10 @@ async def count(sessions: async_sessionmaker[AsyncSession], settings: Settings) 
     cutoffs = Cutoffs.at(utcnow(), settings)
     totals = {}
     async with sessions() as session:
+        expired = select(func.count()).where(
+            SignInSession.ended_at.is_(None), SignInSession.expires_at <= cutoffs.now
+        )
+        totals[EXPIRED_SESSIONS] = int((await session.execute(expired)).scalar_one())
         for rule in RULES:
             query = select(func.count()).select_from(rule.table).where(rule.prunable(cutoffs))
             totals[rule.name] = int((await session.execute(query)).scalar_one())
@@ -113,11 +122,27 @@ async def prune(
     )
     outcome = Outcome()
     try:
+        outcome.deleted[EXPIRED_SESSIONS] = await _end_expired_sessions(run, outcome)
         for rule in RULES:
             outcome.deleted[rule.name] = await _prune_rule(run, rule, outcome)
     finally:
         await lease.release(sessions, holder)
     return outcome
+
+
+async def _end_expired_sessions(run: _Run, outcome: Outcome) -> int:
+    ended = 0
+    while True:
+        async with run.sessions() as session:
+            await begin(session, write=True)
+            batch = await end_expired(session, now=run.cutoffs.now, limit=run.limit)
+            await session.commit()
+        outcome.batches += 1
+        ended += batch
+        if run.progress is not None:
+            run.progress(EXPIRED_SESSIONS, batch)
+        if batch < run.limit:
+            return ended
 
 
 async def _prune_rule(run: _Run, rule: Rule, outcome: Outcome) -> int:

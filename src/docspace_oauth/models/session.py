@@ -27,6 +27,7 @@ class EndReason(StrEnum):
     REPLACED = "replaced"  # another user signed in in the same browser
     BY_USER = "ended-by-user"
     BY_ADMIN = "ended-by-admin"
+    EXPIRED = "expired"  # ran out unended; the janitor ends it so that its apps are told
 
 
 class SignInSession(Base):

@@ -132,6 +132,29 @@ async def end(
     return True
 
 
+async def end_expired(session: AsyncSession, *, now: datetime, limit: int) -> int:
+    """End up to `limit` sessions that ran out with nobody ending them, and queue their
+    back-channel logouts: a session's expiry ends it for its apps too (Back-Channel Logout
+    1.0 §2.7). The janitor calls this before it deletes expired sessions' keys."""
+    due = (
+        select(SignInSession.id)
+        .where(SignInSession.ended_at.is_(None), SignInSession.expires_at <= now)
+        .limit(limit)
+    )
+    ended = (
+        await session.execute(
+            update(SignInSession)
+            .where(SignInSession.id.in_(due), SignInSession.ended_at.is_(None))
+            .values(ended_at=now, end_reason=EndReason.EXPIRED.value)
+            .returning(SignInSession.id, SignInSession.user_id),
+            execution_options=_NO_SYNC,
+        )
+    ).all()
+    for session_id, user_id in ended:
+        await backchannel.session_ended(session, session_id, user_id)
+    return len(ended)
+
+
 async def served(session: AsyncSession, session_id: str, client_id: str) -> None:
     """Note that a client got a code through this session (first and latest time)."""
     now = utcnow()
