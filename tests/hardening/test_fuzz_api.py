@@ -130,10 +130,17 @@ def test_fuzz_every_operation(live_server, fuzz_keys, area):
             case=operation.as_strategy(generation_mode=mode),
             role=st.sampled_from(sorted(fuzz_keys)),
             real=st.sampled_from([None, None, 0, 1, 2]),
+            # Every optional URL field a generated update carries must be a URL the server
+            # takes, and random strings rarely are: with eight such fields, a run could meet
+            # no 200 at all. An empty update (all fields optional) keeps the success path in
+            # every run; the other examples still fuzz every field.
+            empty=st.sampled_from([False, False, False, True]),
         )
-        def fuzz(case, role, real):
+        def fuzz(case, role, real, empty):
             if has_client_id and mode.is_positive and real is not None:
                 case.path_parameters["client_id"] = pool.get(real)
+                if empty and operation.method.upper() in {"PUT", "PATCH"}:
+                    case.body = {}
             headers = {"Authorization": fuzz_keys[role]}
             response = case.call(session=session, headers=headers)
             examples[mode.value] += 1
