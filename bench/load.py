@@ -88,6 +88,38 @@ def _result(done: subprocess.CompletedProcess[str]) -> Measure:
     )
 
 
+def _share_below(tail: Sequence[Sequence[float]], us: float) -> float:
+    """The share of one run's requests faster than `us`, read off its tail points by linear
+    interpolation (below the first point, from 0 at 0 µs)."""
+    previous = (0.0, 0.0)
+    for pct, at in tail:
+        if us <= at:
+            span = at - previous[1]
+            step = (us - previous[1]) / span if span else 1.0
+            return (previous[0] + step * (pct - previous[0])) / 100
+        previous = (float(pct), float(at))
+    return 1.0
+
+
+def pooled_percentile(runs: Sequence[Measure], pct: float) -> float:
+    """The `pct` percentile, in ms, of all the requests of several runs taken as one load test:
+    each run's distribution (its tail points) weighted by its request count, and the pooled
+    distribution searched for the latency below which `pct`% of all requests fall."""
+    runs = [m for m in runs if m.requests and "tail" in m.raw]
+    if not runs:
+        return 0.0
+    total = sum(m.requests for m in runs)
+
+    def share(us: float) -> float:
+        return sum(m.requests * _share_below(m.raw["tail"], us) for m in runs) / total
+
+    low, high = 0.0, float(max(m.raw["tail"][-1][1] for m in runs))
+    for _ in range(60):  # bisection to well under a microsecond
+        middle = (low + high) / 2
+        low, high = (middle, high) if share(middle) < pct / 100 else (low, middle)
+    return high / 1000
+
+
 def wrk(
     url: str,
     *,

@@ -71,12 +71,26 @@ function request()
   return wrk.format(nil, path, nil, body)
 end
 
+-- The tail of the latency distribution, as (percentile, microseconds) points: enough to pool
+-- several runs into one distribution (bench/load.pooled_percentile) and read its p99.
+local TAIL = {50, 80, 90, 93, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 99.99}
+
+local function tail_json(latency)
+  local parts = {}
+  for _, p in ipairs(TAIL) do
+    parts[#parts + 1] = string.format("[%s,%d]", p, latency:percentile(p))
+  end
+  parts[#parts + 1] = string.format("[100,%d]", latency.max)
+  return "[" .. table.concat(parts, ",") .. "]"
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,' ..
-    '"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    '"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,' ..
+    '"tail":%s}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    latency.mean))
+    latency.mean, tail_json(latency)))
 end
