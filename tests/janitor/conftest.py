@@ -21,7 +21,9 @@ from docspace_oauth.models import (
     AuthFailureWindow,
     AuthorizationCode,
     AuthorizationRequest,
+    DeviceAuthorization,
     RefreshToken,
+    RegistrationToken,
     RevokedAccessToken,
     SigningKey,
     SignInSession,
@@ -97,6 +99,7 @@ def rows_of_every_kind(now: datetime, copies: int = 1) -> tuple[list[Any], Seede
         _pending_and_codes(now, rows, seeded)
         _families(now, rows, seeded)
         _keys_and_jtis(now, rows, seeded)
+        _devices_and_registration(now, rows, seeded)
         _audit(now, rows, seeded)
     return rows, seeded
 
@@ -116,6 +119,44 @@ def _pending_and_codes(now: datetime, rows: list[Any], seeded: Seeded) -> None:
         key = _hex()
         rows.append(AuthorizationCode(code_hash=key, generation=0, **_grant(now, expires, expires)))
         seeded.add("authorization_codes", key, prunable=prunable)
+
+
+def _devices_and_registration(now: datetime, rows: list[Any], seeded: Seeded) -> None:
+    # A device authorization, like a code, stays one access-token lifetime after it expired.
+    for expires, prunable in ((now - LONG_AGO, True), (now - ACCESS_TTL / 2, False)):
+        key = _hex()
+        rows.append(
+            DeviceAuthorization(
+                device_code_hash=key,
+                user_code_hash=_hex(),
+                client_id=str(uuid.uuid4()),
+                tenant_id=1,
+                scopes="openid",
+                interval=5,
+                created_at=expires - timedelta(minutes=10),
+                expires_at=expires,
+                status="used",
+            )
+        )
+        seeded.add("device_authorizations", key, prunable=prunable)
+    # An initial access token goes once it expired; one used up but unexpired stays listed.
+    for expires, uses, prunable in (
+        (now - timedelta(seconds=5), 3, True),
+        (now + timedelta(days=1), 0, False),
+    ):
+        key = str(uuid.uuid4())
+        rows.append(
+            RegistrationToken(
+                id=key,
+                tenant_id=1,
+                token_hash=_hex(),
+                uses_left=uses,
+                expires_at=expires,
+                created_on=now - timedelta(days=2),
+                created_by="u1",
+            )
+        )
+        seeded.add("registration_tokens", key, prunable=prunable)
 
 
 def _family(now: datetime, created: datetime, revoked: datetime | None) -> TokenFamily:

@@ -12,6 +12,8 @@ is checked against these rows until it expires:
   have expired before the family may go;
 - a code, and a device authorization (RFC 8628), stays one access-token lifetime after it
   expired, so a late replay still revokes what it issued;
+- an initial access token (RFC 7591 §3) goes once it expired: it admits nobody after that,
+  used up or not, and the admins' list shows only what can still be used;
 - a revoked jti stays until the token it names has expired; a retired signing key until the
   tokens it signed have (it leaves the JWKS then anyway);
 - a session key (the sign-in cookie) goes once it expired or was revoked, and the sign-in
@@ -39,6 +41,7 @@ from docspace_oauth.models import (
     BackchannelLogout,
     DeviceAuthorization,
     RefreshToken,
+    RegistrationToken,
     RevokedAccessToken,
     SigningKey,
     TokenFamily,
@@ -128,6 +131,11 @@ RULES: tuple[Rule, ...] = (
         _table(RevokedAccessToken),
         _column(RevokedAccessToken, "jti"),
         lambda c: RevokedAccessToken.expires_at < c.now - CLOCK_SKEW,
+    ),
+    Rule(
+        _table(RegistrationToken),
+        _column(RegistrationToken, "id"),
+        lambda c: RegistrationToken.expires_at < c.now,
     ),
     Rule(
         _table(ApiKey),
