@@ -148,7 +148,7 @@ async def submit_consent(
     granted = [s for s in requested if s in given]
     if _first(form, "decision") == "deny" or not granted:
         raise back(AccessDenied("The user did not allow access."))
-    generation = await _record_consent(session, caller, record.client_id, granted)
+    generation = await record_consent(session, caller, record.client_id, granted)
     code = await issue_code(
         server,
         session,
@@ -168,11 +168,16 @@ async def submit_consent(
     return Decision(success_location(server, pending.redirect_uri, code, state_out))
 
 
-async def _record_consent(
-    session: AsyncSession, caller: Caller, client_id: str, granted: list[str]
+async def record_consent(
+    session: AsyncSession,
+    caller: Caller,
+    client_id: str,
+    granted: list[str],
+    how: dict[str, str] | None = None,
 ) -> int:
-    """Store the consent, merged with what the user granted the client before, and audit it;
-    the consent's generation, for the code."""
+    """Store the consent, merged with what the user granted the client before, and audit it
+    (with `how` it was given, if not by the consent page); the consent's generation, for the
+    code or the device's answer."""
     existing = await consents.get(session, client_id, caller.user_id)
     kept = existing.scopes.split() if existing is not None and not existing.revoked else []
     generation = await consents.grant(
@@ -188,7 +193,7 @@ async def _record_consent(
         caller,
         Action.CONSENT_GRANT,
         client_id=client_id,
-        details={"scopes": ordered(granted)},
+        details={"scopes": ordered(granted), **(how or {})},
     )
     return generation
 

@@ -15,14 +15,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from docspace_oauth.audit.actions import Action
-from docspace_oauth.audit.service import record as audit_record
 from docspace_oauth.callers.principal import Caller
-from docspace_oauth.consents import repository as consents
-from docspace_oauth.models import DeviceAuthorization, utcnow
+from docspace_oauth.models import DeviceAuthorization
 from docspace_oauth.oauth2 import browser, client_auth, device, repository
 from docspace_oauth.oauth2.api_tokens import api_audience
-from docspace_oauth.oauth2.authorize import LOGIN_PATH, audience_for, ordered
+from docspace_oauth.oauth2.authorize import LOGIN_PATH, audience_for
+from docspace_oauth.oauth2.consent import record_consent
 from docspace_oauth.oauth2.endpoints import _oauth_form, browser_form
 from docspace_oauth.oauth2.errors import NO_STORE, CrossOriginRefused, ErrorPage
 from docspace_oauth.oauth2.page_docs import form_body, page_responses
@@ -171,23 +169,8 @@ async def _approve(
 ) -> None:
     """Allow: the consent recorded (merged with what was allowed before) as the consent page
     records it, and the device's request answered with who allowed it."""
-    existing = await consents.get(session, client_id, caller.user_id)
-    kept = existing.scopes.split() if existing is not None and not existing.revoked else []
-    granted = row.scopes.split()
-    generation = await consents.grant(
-        session,
-        client_id=client_id,
-        user_id=caller.user_id,
-        tenant_id=caller.tenant_id,
-        scopes=" ".join(ordered([*kept, *granted])),
-        now=utcnow(),
-    )
-    await audit_record(
-        session,
-        caller,
-        Action.CONSENT_GRANT,
-        client_id=client_id,
-        details={"scopes": ordered(granted), "grant": device.DEVICE_GRANT},
+    generation = await record_consent(
+        session, caller, client_id, row.scopes.split(), {"grant": device.DEVICE_GRANT}
     )
     approval = device.Approval(
         user_id=caller.user_id,
