@@ -163,9 +163,9 @@ class Apache:
                 answer = browser.post(f"{ours}/oauth2/login", data=fields, headers={"Origin": ours})
             elif url.startswith(f"{ours}/oauth2/consent?") and answer.status_code == 200:
                 trip.consented = True
-                fields_ = form_data([*hidden_fields(answer.text), ("decision", "allow")])
+                decision = form_data([*hidden_fields(answer.text), ("decision", "allow")])
                 answer = browser.post(
-                    f"{ours}/oauth2/authorize", data=fields_, headers={"Origin": ours}
+                    f"{ours}/oauth2/authorize", data=decision, headers={"Origin": ours}
                 )
             else:
                 trip.page = answer
