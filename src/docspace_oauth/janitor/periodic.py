@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from docspace_oauth.janitor import lease, service
+from docspace_oauth.ops.background import running
 from docspace_oauth.runtime import Runtime
 
 logger = logging.getLogger("docspace_oauth.janitor")
@@ -37,15 +37,7 @@ async def _loop(runtime: Runtime, interval: float) -> None:
             logger.info("pruned %d rows", deleted, extra={"pruned": outcome.deleted})
 
 
-@contextlib.asynccontextmanager
-async def periodic_prune(runtime: Runtime) -> AsyncIterator[None]:
+def periodic_prune(runtime: Runtime) -> contextlib.AbstractAsyncContextManager[None]:
     """Run the janitor for as long as the server runs (unless the interval is 0)."""
     interval = runtime.settings.prune_interval_seconds
-    task = asyncio.create_task(_loop(runtime, interval)) if interval else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    return running(_loop(runtime, interval) if interval else None)

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -27,6 +26,7 @@ import httpx
 from docspace_oauth.db.engine import begin
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import mint_logout_token
+from docspace_oauth.ops.background import running
 from docspace_oauth.sessions import backchannel
 from docspace_oauth.sessions.backchannel import Claimed
 
@@ -120,15 +120,7 @@ async def _loop(server: AuthServer, poll: float) -> None:
                 logger.exception("back-channel logout delivery failed")
 
 
-@contextlib.asynccontextmanager
-async def backchannel_sender(server: AuthServer) -> AsyncIterator[None]:
+def backchannel_sender(server: AuthServer) -> contextlib.AbstractAsyncContextManager[None]:
     """Send back-channel logouts for as long as the server runs (unless the poll is 0)."""
     poll = server.settings.backchannel_logout_poll_seconds
-    task = asyncio.create_task(_loop(server, poll)) if poll else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    return running(_loop(server, poll) if poll else None)
