@@ -119,6 +119,17 @@ _REQUIRED = {
 }
 
 
+# The options whose parameter is named otherwise than the field it fills.
+_OPTION_FIELDS = {
+    "redirect_uri": "redirect_uris",
+    "allowed_origin": "allowed_origins",
+    "scope": "scopes",
+    "grant_type": "grant_types",
+    "public": "is_public",
+    "backchannel_session_required": "backchannel_logout_session_required",
+}
+
+
 class MissingOption(Exception):
     def __init__(self, flag: str) -> None:
         super().__init__(f"Missing option '{flag}'.")
@@ -144,6 +155,13 @@ class ClientFields:
     file: str | None = None
     backchannel_logout_uri: str | None = None
     backchannel_logout_session_required: bool | None = None
+
+    @classmethod
+    def of_options(cls, options: dict[str, Any], own: tuple[str, ...] = ()) -> ClientFields:
+        """The fields from a command's parameters, by the options' names (singular for the
+        repeatable ones, as on the command line); `own` names the command's parameters that
+        are not fields (the client id of `update`). Any other name is a bug, said at once."""
+        return cls(**{_OPTION_FIELDS.get(k, k): v for k, v in options.items() if k not in own})
 
     def given(self) -> dict[str, Any]:
         """The file's fields, then the options' over them, in the API's names."""
@@ -278,3 +296,4 @@ def _sniff_image(content: bytes) -> str | None:
     if b"<svg" in content[:1024]:
         return "image/svg+xml"
     return None
+

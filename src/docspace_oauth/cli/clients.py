@@ -82,24 +82,7 @@ def create_client(
     (from options or --file), as DocSpace requires them. DocSpace requires a logo too: without
     --logo-file the client gets a plain one made from the first letter of its name.
     """
-    given = fields.ClientFields(
-        name,
-        description,
-        website_url,
-        terms_url,
-        policy_url,
-        logout_redirect_uri,
-        redirect_uri,
-        allowed_origin,
-        scope,
-        grant_type,
-        logo_file,
-        allow_pkce,
-        public,
-        file,
-        backchannel_logout_uri=backchannel_logout_uri,
-        backchannel_logout_session_required=backchannel_session_required,
-    )
+    given = fields.ClientFields.of_options(locals())  # the options, before anything else
     request = _build(given.create_request)
     with connect() as api:
         client = api.create_client(request)
@@ -160,24 +143,7 @@ def update_client(
     Repeatable options (--redirect-uri, --allowed-origin, --scope, --grant-type) replace the
     whole list when given.
     """
-    given = fields.ClientFields(
-        name,
-        description,
-        website_url,
-        terms_url,
-        policy_url,
-        logout_redirect_uri,
-        redirect_uri,
-        allowed_origin,
-        scope,
-        grant_type,
-        logo_file,
-        allow_pkce,
-        public,
-        file,
-        backchannel_logout_uri=backchannel_logout_uri,
-        backchannel_logout_session_required=backchannel_session_required,
-    )
+    given = fields.ClientFields.of_options(locals(), own=("client_id",))  # before anything else
     if not given.given():
         note("Error: nothing to update: give at least one field to change.", "red")
         raise typer.Exit(ExitCode.USAGE)
