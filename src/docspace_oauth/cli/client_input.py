@@ -296,4 +296,3 @@ def _sniff_image(content: bytes) -> str | None:
     if b"<svg" in content[:1024]:
         return "image/svg+xml"
     return None
-
