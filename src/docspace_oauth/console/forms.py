@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from docspace_oauth.clients.schemas import (
@@ -63,6 +63,9 @@ def sniff_image(data: bytes) -> str | None:
     if head.startswith(_SVG_STARTS) and b"<svg" in head:
         return "image/svg+xml"
     return None
+
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
 
 
 @dataclass
@@ -199,19 +202,25 @@ def _keep_logo(parsed: ParsedForm, body: Mapping[str, Any]) -> None:
         parsed.values["logo_data"] = body["logo"]
 
 
-async def parse_create(form: FormData) -> CreateForm:
-    parsed = CreateForm(values=_values(form))
+async def _parsed(form: FormData, parsed: ParsedForm, model: type[RequestT]) -> RequestT | None:
+    """The form validated as `model` (None with `parsed.errors` saying why), the logo
+    carried over to the next attempt when something else was wrong."""
     body = _body(parsed.values)
     await _logo_into(parsed, form, body)
+    request: RequestT | None = None
     try:
-        request = CreateClientRequest.model_validate(body)
+        request = model.model_validate(body)
     except ValidationError as exc:
         record_failures(parsed, exc)
-    else:
-        if not parsed.errors:
-            parsed.request = request
     if parsed.errors:
         _keep_logo(parsed, body)
+        return None
+    return request
+
+
+async def parse_create(form: FormData) -> CreateForm:
+    parsed = CreateForm(values=_values(form))
+    parsed.request = await _parsed(form, parsed, CreateClientRequest)
     return parsed
 
 
@@ -219,17 +228,7 @@ async def parse_update(form: FormData) -> UpdateForm:
     """Every field of the edit form is sent; the logo only changes when a file is chosen (a
     client always has one, as DocSpace requires)."""
     parsed = UpdateForm(values=_values(form))
-    body = _body(parsed.values)
-    await _logo_into(parsed, form, body)
-    try:
-        request = UpdateClientRequest.model_validate(body)
-    except ValidationError as exc:
-        record_failures(parsed, exc)
-    else:
-        if not parsed.errors:
-            parsed.request = request
-    if parsed.errors:
-        _keep_logo(parsed, body)
+    parsed.request = await _parsed(form, parsed, UpdateClientRequest)
     return parsed
 
 
