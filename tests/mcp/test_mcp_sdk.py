@@ -1,0 +1,164 @@
+"""The official MCP Python SDK (`mcp`) signs in by itself, end to end (issue 15).
+
+An MCP server built with the SDK protects itself with our introspection; an MCP client built
+with the SDK's OAuth provider, with no client registered for it by hand, finds us from that
+server's 401 and its protected-resource metadata, registers itself, sends a person through
+our sign-in and consent pages, gets a token whose `aud` is the MCP server, and calls a tool.
+When the person revokes the consent, the next call is refused at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import TextContent
+
+from tests.mcp.agent import AccessDenied, Agent, Exchange, Person, agent, plain, raw_mcp_post
+from tests.mcp.conftest import Setup
+from tests.mcp.mcp_server import SCOPE, TOOL, free_port
+from tests.oauth2.conftest import query_of
+
+
+def _prm_names_us(setup: Setup) -> None:
+    """The MCP server's 401 names its RFC 9728 metadata, which names our issuer, and says what
+    we publish for the resource (the server could serve ours as well as its own)."""
+    url = setup.mcp.url
+    refused = raw_mcp_post(url, None)
+    assert refused.status_code == 401
+    prm_url = url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
+    assert f'resource_metadata="{prm_url}"' in refused.headers["www-authenticate"]
+    served = httpx.get(prm_url).json()
+    assert served["resource"] == url
+    assert served["authorization_servers"] == [setup.kit.base]
+    ours = httpx.get(setup.resource["metadata_url"]).json()
+    for name in ("resource", "authorization_servers", "scopes_supported"):
+        assert ours[name] == served[name], name
+
+
+def _discovery(wire: list[Exchange], mcp_url: str, issuer: str) -> None:
+    """The SDK's own first steps: 401 from the MCP server, its PRM, our metadata, register."""
+    steps = [(e.method, e.url.split("?")[0], e.status) for e in wire[:5]]
+    origin = mcp_url.removesuffix("/mcp")
+    assert steps == [
+        ("POST", mcp_url, 401),
+        ("GET", f"{origin}/.well-known/oauth-protected-resource/mcp", 200),
+        ("GET", f"{issuer}/.well-known/oauth-authorization-server", 200),
+        ("POST", f"{issuer}/oauth2/register", 201),
+        ("POST", f"{issuer}/oauth2/token", 200),
+    ]
+
+
+def _self_registered(setup: Setup, client_id: str) -> dict[str, Any]:
+    """The agent's client is in the tenant's client list (newest first), marked as such."""
+    listed = setup.owner.get("/api/2.0/clients").json()["data"]
+    mine = [c for c in listed if c["client_id"] == client_id]
+    assert len(mine) == 1, listed
+    assert mine[0]["registration"] == "dynamic"
+    assert mine[0]["application_type"] == "native"
+    assert mine[0]["name"] == "Test agent"
+    return dict(mine[0])
+
+
+async def _call(session: ClientSession) -> str:
+    result = await session.call_tool(TOOL)
+    assert not result.is_error, result
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
+
+
+# How the agent gets a client_id. A client ID metadata document (the SDK's
+# client_metadata_url) is the second way: another parameter here once the server supports it.
+WAYS = ["registration"]
+
+
+@dataclass
+class Run:
+    """What one MCP session saw, kept for the checks after it ended."""
+
+    results: list[str] = field(default_factory=list)
+    subject: str = ""
+    old_token: str = ""
+    since: int = 0  # the first exchange after the revocation
+
+
+async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run) -> None:
+    """Initialize, call the tool, check the sign-in; revoke; call the tool again."""
+    async with (
+        the_agent.http() as http,
+        streamable_http_client(setup.mcp.url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        run.results.append(await _call(session))
+        run.subject = _signed_in_for_this_server(setup, the_agent)
+        run.since = len(the_agent.wire.exchanges)
+        run.old_token = _revoke(setup, the_agent)
+        run.results.append(await _call(session))
+
+
+@pytest.mark.parametrize("way", WAYS)
+async def test_the_sdk_signs_in_calls_a_tool_and_loses_access(setup: Setup, way: str) -> None:
+    _prm_names_us(setup)
+    person = Person(setup.kit, setup.email, decisions=["allow", "deny"])
+    the_agent = agent(setup.mcp.url, person, f"http://127.0.0.1:{free_port()}/callback")
+    run = Run()
+    try:
+        with pytest.raises(BaseExceptionGroup) as refused:
+            await _session_until_revoked(setup, the_agent, run)
+    finally:
+        person.close()
+
+    assert run.results == [f"signed in as {run.subject}"]  # none after the revocation
+    _refused_at_once(setup, the_agent.wire.exchanges[run.since :], run.old_token)
+    # The SDK surfaced the refusal: it asked the person again (the consent was gone, so the
+    # consent page was shown, and the person denied), and the call failed with that.
+    assert refused.group_contains(AccessDenied), refused.value
+    assert len(person.asked) == 2
+
+
+def _signed_in_for_this_server(setup: Setup, the_agent: Agent) -> str:
+    """After the first call: discovery went as the MCP spec says, the agent registered itself,
+    the person went through sign-in and consent, and the token is for this MCP server."""
+    kit, url = setup.kit, setup.mcp.url
+    _discovery(the_agent.wire.exchanges, url, kit.base)
+    info, tokens = the_agent.storage.client_info, the_agent.storage.tokens
+    assert info is not None and tokens is not None
+    assert info.client_secret is None and info.token_endpoint_auth_method == "none"
+    setup.clients.append(info.client_id)
+    _self_registered(setup, info.client_id)
+    asked = query_of(the_agent.person.asked[0])
+    assert asked["resource"] == url and asked["scope"] == SCOPE
+    claims = kit.verify(tokens.access_token, audience=url)
+    assert claims["aud"] == url and claims["client_id"] == info.client_id
+    seen = setup.mcp.introspector.answers[-1]
+    assert seen["active"] is True and seen["aud"] == url and seen["resource"] == url
+    assert seen["client_id"] == info.client_id and seen["sub"] == claims["sub"]
+    return str(claims["sub"])
+
+
+def _revoke(setup: Setup, the_agent: Agent) -> str:
+    """The person revokes the consent, through the API, as themself; the agent's token."""
+    assert the_agent.storage.client_info is not None and the_agent.storage.tokens is not None
+    client_id = the_agent.storage.client_info.client_id
+    revoked = httpx.delete(
+        f"{setup.kit.base}/api/2.0/clients/{client_id}/revoke", headers=plain(setup.user_key)
+    )
+    assert revoked.status_code == 200, revoked.text
+    return the_agent.storage.tokens.access_token
+
+
+def _refused_at_once(setup: Setup, since: list[Exchange], old_token: str) -> None:
+    """The very next request with the old token was a 401 (introspection said inactive); the
+    SDK went back to discovery and to the person, without registering again."""
+    url, base = setup.mcp.url, setup.kit.base
+    assert (since[0].method, since[0].url, since[0].status) == ("POST", url, 401)
+    assert setup.mcp.introspector.answers[-1] == {"active": False}
+    assert not [e for e in since if e.path in ("/oauth2/register", "/oauth2/token")], since
+    assert [e.status for e in since if e.url.startswith(base)] == [200]  # AS metadata only
+    assert raw_mcp_post(url, old_token).status_code == 401
