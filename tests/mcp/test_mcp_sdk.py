@@ -9,6 +9,7 @@ When the person revokes the consent, the next call is refused at once.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import ProtectedResourceMetadata
 from mcp_types import TextContent
 
 from tests.mcp.agent import AccessDenied, Agent, Exchange, Person, agent, plain, raw_mcp_post
@@ -36,6 +38,7 @@ def _prm_names_us(setup: Setup) -> None:
     assert served["resource"] == url
     assert served["authorization_servers"] == [setup.kit.base]
     ours = httpx.get(setup.resource["metadata_url"]).json()
+    ProtectedResourceMetadata.model_validate(ours)  # the SDK's own model reads ours
     for name in ("resource", "authorization_servers", "scopes_supported"):
         assert ours[name] == served[name], name
 
@@ -88,7 +91,8 @@ class Run:
 
 
 async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run) -> None:
-    """Initialize, call the tool, check the sign-in; revoke; call the tool again."""
+    """Initialize, call the tool, check the sign-in; once more after a refresh; revoke; call
+    the tool again."""
     async with (
         the_agent.http() as http,
         streamable_http_client(setup.mcp.url, http_client=http) as (read, write),
@@ -97,6 +101,8 @@ async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run) -> No
         await session.initialize()
         run.results.append(await _call(session))
         run.subject = _signed_in_for_this_server(setup, the_agent)
+        await _refreshed_for_this_server(setup, the_agent, session)
+        run.results.append(await _call(session))
         run.since = len(the_agent.wire.exchanges)
         run.old_token = _revoke(setup, the_agent)
         run.results.append(await _call(session))
@@ -114,7 +120,7 @@ async def test_the_sdk_signs_in_calls_a_tool_and_loses_access(setup: Setup, way:
     finally:
         person.close()
 
-    assert run.results == [f"signed in as {run.subject}"]  # none after the revocation
+    assert run.results == [f"signed in as {run.subject}"] * 2  # none after the revocation
     _refused_at_once(setup, the_agent.wire.exchanges[run.since :], run.old_token)
     # The SDK surfaced the refusal: it asked the person again (the consent was gone, so the
     # consent page was shown, and the person denied), and the call failed with that.
@@ -140,6 +146,23 @@ def _signed_in_for_this_server(setup: Setup, the_agent: Agent) -> str:
     assert seen["active"] is True and seen["aud"] == url and seen["resource"] == url
     assert seen["client_id"] == info.client_id and seen["sub"] == claims["sub"]
     return str(claims["sub"])
+
+
+async def _refreshed_for_this_server(
+    setup: Setup, the_agent: Agent, session: ClientSession
+) -> None:
+    """As if the access token had expired: the SDK refreshes it before its next request
+    (with `resource` again, RFC 8707), and the new token is still for this MCP server."""
+    assert the_agent.storage.tokens is not None
+    before = the_agent.storage.tokens.access_token
+    the_agent.provider.context.token_expiry_time = time.time() - 1
+    start = len(the_agent.wire.exchanges)
+    await session.send_ping()
+    steps = [(e.method, e.path, e.status) for e in the_agent.wire.exchanges[start:]]
+    assert steps[:2] == [("POST", "/oauth2/token", 200), ("POST", "/mcp", 200)], steps
+    after = the_agent.storage.tokens.access_token
+    assert after != before
+    assert setup.kit.verify(after, audience=setup.mcp.url)["aud"] == setup.mcp.url
 
 
 def _revoke(setup: Setup, the_agent: Agent) -> str:
