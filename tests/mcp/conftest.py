@@ -18,7 +18,6 @@ from tests.conftest import LiveServer
 from tests.factory import client_body
 from tests.mcp.mcp_server import SCOPE, Introspector, RunningMcpServer, mcp_url, running_mcp_server
 from tests.oauth2.conftest import Kit
-from tests.oauth2.conftest import kit as kit  # the fixture, for this directory too
 from tests.oauth2.test_sessions import PASSWORD
 
 TENANT = 1  # the advertised registration endpoint registers in the issuer's own tenant
@@ -41,7 +40,10 @@ class Setup:
 def open_registration(owner: httpx.Client) -> Iterator[None]:
     """Tenant 1 open to registration for the test, then as it was."""
     before = owner.get(POLICY).json()
-    opened = owner.put(POLICY, json={"mode": "open"})
+    # Limits well above the default: the whole session's tests share tenant 1 and 127.0.0.1.
+    opened = owner.put(
+        POLICY, json={"mode": "open", "max_clients": 100_000, "per_address_per_hour": 10_000}
+    )
     assert opened.status_code == 200, opened.text
     try:
         yield
@@ -65,7 +67,19 @@ def _resource(owner: httpx.Client, url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def setup(kit: Kit, live_server: LiveServer) -> Iterator[Setup]:
+def authorization_server(request: pytest.FixtureRequest, live_server: LiveServer) -> LiveServer:
+    """The server the agent signs in with, for the test's `way`: the session's own for
+    registration; a way that needs settings of its own has a `{way}_server` fixture."""
+    way = request.node.callspec.params.get("way", "registration")
+    if way == "registration":
+        return live_server
+    server: LiveServer = request.getfixturevalue(f"{way}_server")
+    return server
+
+
+@pytest.fixture
+def setup(authorization_server: LiveServer) -> Iterator[Setup]:
+    live_server, kit = authorization_server, Kit(authorization_server)
     email = f"mcp-{secrets.token_hex(4)}@example.com"
     user_key = live_server.create_user(email, "user", TENANT, password=PASSWORD)
     sock, url = mcp_url()
