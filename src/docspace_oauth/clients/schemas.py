@@ -208,8 +208,9 @@ class ClientResponse(BaseModel):
     registration: str = Field(
         default="",
         exclude_if=lambda value: value == "",
-        description='Extension: "dynamic" when the client registered itself (RFC 7591); '
-        "left out for a client made by hand.",
+        description='Extension: "dynamic" when the client registered itself (RFC 7591), '
+        '"metadata" when it is known by a client ID metadata document (its URL is its '
+        "client_id in the protocol); left out for a client made by hand.",
     )
     application_type: str = Field(
         default="web",

@@ -13,12 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     Client,
+    ClientDocument,
     ClientRegistration,
     RegistrationPolicy,
     RegistrationToken,
 )
 
 _NO_SYNC = {"synchronize_session": False}
+# clients.registration of the clients nobody made by hand: through RFC 7591, or from a client
+# ID metadata document. The open policy's per-tenant cap counts both.
+NOT_BY_HAND = ("dynamic", "metadata")
 
 
 async def policy(session: AsyncSession, tenant_id: int) -> RegistrationPolicy | None:
@@ -101,6 +105,22 @@ async def self_registered(session: AsyncSession, tenant_id: int) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(Client)
-        .where(Client.tenant_id == tenant_id, Client.registration == "dynamic")
+        .where(Client.tenant_id == tenant_id, Client.registration.in_(NOT_BY_HAND))
     )
     return int(count or 0)
+
+
+async def document(session: AsyncSession, client_id: str) -> ClientDocument | None:
+    """A document-backed client's cache entry, if the client still exists."""
+    result = await session.scalars(
+        select(ClientDocument)
+        .join(Client, Client.client_id == ClientDocument.client_id)
+        .where(ClientDocument.client_id == client_id)
+    )
+    return result.first()
+
+
+async def put_document(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = (await dialect_insert(session, ClientDocument)).values(**values)
+    changes = {k: v for k, v in values.items() if k != "client_id"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["client_id"], set_=changes))
