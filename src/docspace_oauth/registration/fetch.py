@@ -27,9 +27,11 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
+from docspace_oauth.parsing import ascii_int
 from docspace_oauth.settings import Settings
 
 MAX_URL_LENGTH = 2048
+_HUGE = 2**62  # header numbers past INT32 are still numbers (then past every limit)
 _LOOPBACK_NAMES = ("localhost",)
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -184,8 +186,8 @@ async def _body(response: httpx.Response, max_bytes: int) -> bytes:
         raise FetchRefused(f"The client's metadata document answered HTTP {response.status_code}.")
     if not _json_type(response.headers.get("content-type", "")):
         raise FetchRefused("The client's metadata document is not application/json.")
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    declared = ascii_int(response.headers.get("content-length", ""), maximum=_HUGE)
+    if declared is not None and declared > max_bytes:
         raise FetchRefused(f"The client's metadata document is larger than {max_bytes} bytes.")
     body = bytearray()
     async for chunk in response.aiter_raw():
@@ -249,10 +251,11 @@ def cache_ttl(headers: httpx.Headers, limits: Limits) -> int:
     request, and none is believed longer than the ceiling."""
     directives = _directives(headers.get("cache-control", ""))
     seconds: int | None = None
+    max_age = ascii_int(directives.get("max-age"), maximum=_HUGE)
     if "no-store" in directives or "no-cache" in directives:
         seconds = None
-    elif directives.get("max-age", "").isdigit():
-        seconds = int(directives["max-age"])
+    elif max_age is not None:
+        seconds = max_age
     elif "expires" in headers:
         seconds = _expires_in(headers)
     return min(limits.max_ttl, max(limits.min_ttl, seconds or 0))
