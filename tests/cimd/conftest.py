@@ -30,6 +30,13 @@ class Route:
     delay: float = 0.0
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a fetch aborted on purpose (too large, too slow) breaks the pipe: expected
+
+
 class DocumentServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
@@ -52,8 +59,7 @@ class DocumentServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
+        self.http = _Quiet(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
         self.thread.start()
 
