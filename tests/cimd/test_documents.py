@@ -9,6 +9,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -168,6 +169,15 @@ def test_the_derived_id_is_not_a_client_id(open_tenant: Kit, documents: Document
         data={"grant_type": "authorization_code", "code": "x", "client_id": derived},
     )
     assert token.status_code == 401 and token.json()["error"] == "invalid_client"
+
+
+def test_concurrent_first_uses_make_one_client(open_tenant: Kit, documents: DocumentServer) -> None:
+    path = _path()
+    url = documents.serve(path, document(documents.url(path)), delay=0.3)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: _authorize(open_tenant, url).status_code, range(6)))
+    assert answers == [302] * 6
+    assert _managed(open_tenant, url)["registration"] == "metadata"
 
 
 def test_an_expired_document_is_fetched_again(open_tenant: Kit, documents: DocumentServer) -> None:

@@ -121,6 +121,14 @@ async def test_loopback_is_refused_without_the_test_setting(documents: DocumentS
     # Even over https, a host that resolves to loopback is refused before any connection.
     with pytest.raises(FetchRefused, match="not public"):
         await fetch(f"https://localhost:{documents.http.server_address[1]}{path}", STRICT)
+    for literal in (
+        "https://[::1]/client.json",
+        "https://127.0.0.1/client.json",
+        "https://[::ffff:7f00:1]/client.json",
+        "https://169.254.169.254/latest",
+    ):
+        with pytest.raises(FetchRefused, match="not public"):
+            await fetch(literal, STRICT)
     assert documents.hits[path] == 0
 
 
