@@ -154,6 +154,10 @@ def test_an_agent_signs_in_by_its_document(open_tenant: Kit, documents: Document
     assert documents.hits[path] == 1
     listed = _managed(kit, url)
     assert listed["name"] == name and listed["registration"] == "metadata"
+    assert listed["client_id_metadata_document"] == url
+    console = kit.manage(ADMIN, "GET", f"/console/clients/{_derived(url)}")
+    assert console.status_code == 200, console.text
+    assert "Metadata document" in console.text and url in console.text
     assert listed["allow_pkce"] is True and listed["redirect_uris"] == [REDIRECT]
 
 

@@ -223,6 +223,12 @@ class ClientResponse(BaseModel):
         description="Extension (Back-Channel Logout 1.0): where logout tokens go; left out "
         "when there is none.",
     )
+    client_id_metadata_document: str = Field(
+        default="",
+        exclude_if=lambda value: value == "",
+        description="Extension: the URL a metadata document's client is known by (its "
+        "client_id in the protocol); in the one-client answer only, left out for any other.",
+    )
     backchannel_logout_session_required: bool = Field(
         default=False,
         exclude_if=lambda value: value is False,

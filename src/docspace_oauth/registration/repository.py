@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.db.direct import DirectDB, Statement
 from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     Client,
@@ -124,3 +125,14 @@ async def put_document(session: AsyncSession, values: dict[str, Any]) -> None:
     stmt = (await dialect_insert(session, ClientDocument)).values(**values)
     changes = {k: v for k, v in values.items() if k != "client_id"}
     await session.execute(stmt.on_conflict_do_update(index_elements=["client_id"], set_=changes))
+
+
+_DOCUMENT_URL = Statement(
+    select(ClientDocument.url).where(ClientDocument.client_id == bindparam("client_id"))
+)
+
+
+async def document_url(db: DirectDB, client_id: str) -> str | None:
+    """The URL a metadata document's client is known by, for the admin's view of it."""
+    row = await db.fetchrow(_DOCUMENT_URL, client_id=client_id)
+    return None if row is None else str(row[0])
