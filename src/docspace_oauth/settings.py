@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     prune_interval_seconds: int = Field(default=3600, ge=0)
     prune_batch_size: int = Field(default=2000, ge=1, le=20_000)
 
+    # Client ID metadata documents (registration/documents.py): a client_id that is an https
+    # URL is fetched as the client's metadata. Each fetch's limits (the draft suggests 5 KiB),
+    # and how long a document is cached: its HTTP caching headers, held between the floor and
+    # the ceiling. `allow_loopback` lets tests serve documents from 127.0.0.1 (plain http
+    # included, loopback only); production mode refuses it.
+    client_metadata_documents: bool = True
+    client_metadata_max_bytes: int = Field(default=5 * 1024, ge=512, le=64 * 1024)
+    client_metadata_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    client_metadata_min_ttl_seconds: int = Field(default=60, ge=1)
+    client_metadata_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    client_metadata_allow_loopback: bool = False
+
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
     metrics_token: str | None = None
@@ -135,6 +147,8 @@ class Settings(BaseSettings):
             problems.append("DOCSPACE_OAUTH_SIGNATURE_SECRET must be at least 32 characters")
         if self.metrics_token is not None and len(self.metrics_token) < 32:
             problems.append("DOCSPACE_OAUTH_METRICS_TOKEN must be at least 32 characters")
+        if self.client_metadata_allow_loopback:
+            problems.append("DOCSPACE_OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK is for tests only")
         if problems:
             raise UnsafeProductionSettings("production mode refused: " + "; ".join(problems))
         return self
