@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -90,13 +91,15 @@ class Settings(BaseSettings):
     # URL is fetched as the client's metadata. Each fetch's limits (the draft suggests 5 KiB),
     # and how long a document is cached: its HTTP caching headers, held between the floor and
     # the ceiling. `allow_loopback` lets tests serve documents from 127.0.0.1 (plain http
-    # included, loopback only); production mode refuses it.
+    # included, loopback only); production mode refuses it. `ca_file` (PEM) adds CAs the
+    # fetch trusts besides the public ones: a private CA, or the tests' local https server.
     client_metadata_documents: bool = True
     client_metadata_max_bytes: int = Field(default=5 * 1024, ge=512, le=64 * 1024)
     client_metadata_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     client_metadata_min_ttl_seconds: int = Field(default=60, ge=1)
     client_metadata_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     client_metadata_allow_loopback: bool = False
+    client_metadata_ca_file: str | None = None
 
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
@@ -127,6 +130,19 @@ class Settings(BaseSettings):
                 str(network.network_address) if network.num_addresses == 1 else str(network)
             )
         return ",".join(canonical) or None
+
+    @field_validator("client_metadata_ca_file")
+    @classmethod
+    def _loadable_ca_file(cls, value: str | None) -> str | None:
+        # Refused at start, not at the first fetch (where it would fail every document).
+        if value:
+            try:
+                ssl.create_default_context(cafile=value)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(
+                    f"DOCSPACE_OAUTH_CLIENT_METADATA_CA_FILE: cannot load {value!r} ({exc})"
+                ) from None
+        return value or None
 
     @property
     def trusted_proxy_list(self) -> list[str]:

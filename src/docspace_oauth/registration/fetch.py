@@ -10,7 +10,9 @@ the certificate is verified against it), so a second DNS answer cannot move it e
 connect and total time limits; `application/json` only.
 
 `allow_loopback` (tests only; production mode refuses the setting) admits loopback
-addresses, and plain http to a loopback host, and nothing else.
+addresses, and plain http to a loopback host, and nothing else. `ca_file` adds certificate
+authorities to the ones the fetch trusts (a private CA; the tests' local https server, since
+the MCP SDK sends only an https client_id URL); it relaxes no address rule.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import asyncio
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+import certifi
 import httpx
 
 from docspace_oauth.parsing import ascii_int
@@ -47,6 +52,7 @@ class Limits:
     min_ttl: int
     max_ttl: int
     allow_loopback: bool
+    ca_file: str | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -56,6 +62,7 @@ class Limits:
             min_ttl=settings.client_metadata_min_ttl_seconds,
             max_ttl=settings.client_metadata_max_ttl_seconds,
             allow_loopback=settings.client_metadata_allow_loopback,
+            ca_file=settings.client_metadata_ca_file,
         )
 
 
@@ -175,6 +182,16 @@ def _target(parts: SplitResult, address: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+@lru_cache(maxsize=4)
+def _trusted(ca_file: str | None) -> ssl.SSLContext:
+    # What httpx trusts by default (certifi's roots), plus the configured CAs; built once, as
+    # loading the roots costs more than a fetch's handshake.
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def _json_type(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
@@ -207,7 +224,10 @@ async def fetch(url: str, limits: Limits) -> Fetched:
             address = await pinned_address(parts, limits)
             async with (
                 httpx.AsyncClient(
-                    follow_redirects=False, trust_env=False, timeout=limits.timeout
+                    follow_redirects=False,
+                    trust_env=False,
+                    timeout=limits.timeout,
+                    verify=_trusted(limits.ca_file),
                 ) as client,
                 client.stream(
                     "GET", _target(parts, address), headers=headers, extensions=extensions
