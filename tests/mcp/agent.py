@@ -23,6 +23,8 @@ from mcp.shared.auth import (
 from tests.oauth2.conftest import Kit, query_of
 from tests.oauth2.test_sessions import sign_in_form
 
+AGENT_NAME = "Test agent"
+
 
 @dataclass
 class MemoryStorage:
@@ -120,7 +122,7 @@ class Wire:
 def agent_metadata(redirect_uri: str, **overrides: Any) -> OAuthClientMetadata:
     """What an MCP client registers: a native app with a loopback callback, public (PKCE)."""
     fields: dict[str, Any] = {
-        "client_name": "Test agent",
+        "client_name": AGENT_NAME,
         "redirect_uris": [redirect_uri],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],

@@ -14,9 +14,22 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cimd.conftest import document
 from tests.conftest import LiveServer
 from tests.factory import client_body
-from tests.mcp.mcp_server import SCOPE, Introspector, RunningMcpServer, mcp_url, running_mcp_server
+from tests.mcp.agent import AGENT_NAME
+from tests.mcp.documents import HttpsDocumentServer
+from tests.mcp.documents import document_server as document_server
+from tests.mcp.documents import https_documents as https_documents
+from tests.mcp.documents import tls as tls
+from tests.mcp.mcp_server import (
+    SCOPE,
+    Introspector,
+    RunningMcpServer,
+    free_port,
+    mcp_url,
+    running_mcp_server,
+)
 from tests.oauth2.conftest import Kit
 from tests.oauth2.test_sessions import PASSWORD
 
@@ -32,6 +45,8 @@ class Setup:
     resource: dict[str, Any]
     email: str
     user_key: str
+    redirect_uri: str  # the agent's loopback callback
+    document_url: str | None  # the agent's client ID metadata document, for that way
     # Clients to delete afterwards (tenant 1 is the whole session's): the agents' too.
     clients: list[str] = field(default_factory=list)
 
@@ -67,23 +82,17 @@ def _resource(owner: httpx.Client, url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def authorization_server(request: pytest.FixtureRequest, live_server: LiveServer) -> LiveServer:
-    """The server the agent signs in with, for the test's `way`: the session's own for
-    registration; a way that needs settings of its own has a `{way}_server` fixture."""
-    way = request.node.callspec.params.get("way", "registration")
-    if way == "registration":
-        return live_server
-    server: LiveServer = request.getfixturevalue(f"{way}_server")
-    return server
-
-
-@pytest.fixture
-def setup(authorization_server: LiveServer) -> Iterator[Setup]:
-    live_server, kit = authorization_server, Kit(authorization_server)
+def setup(request: pytest.FixtureRequest, way: str, live_server: LiveServer) -> Iterator[Setup]:
+    """For the test's `way`: "registration" signs in with the session's server; a way with
+    settings of its own ("document") has a `{way}_server` fixture."""
+    server = live_server if way == "registration" else request.getfixturevalue(f"{way}_server")
+    kit = Kit(server)
     email = f"mcp-{secrets.token_hex(4)}@example.com"
-    user_key = live_server.create_user(email, "user", TENANT, password=PASSWORD)
+    user_key = server.create_user(email, "user", TENANT, password=PASSWORD)
+    redirect_uri = f"http://127.0.0.1:{free_port()}/callback"
+    document_url = _document(request, redirect_uri) if way == "document" else None
     sock, url = mcp_url()
-    with live_server.client(live_server.keys["owner"]) as owner:
+    with server.client(server.keys["owner"]) as owner:
         resource = _resource(owner, url)
         made = owner.post("/api/2.0/clients", json=client_body(scopes=[SCOPE]))
         assert made.status_code == 201, made.text
@@ -92,10 +101,26 @@ def setup(authorization_server: LiveServer) -> Iterator[Setup]:
             kit.base, url, rs_client["client_id"], rs_client["client_secret"]
         )
         with open_registration(owner), running_mcp_server(sock, introspector) as mcp:
-            done = Setup(kit, owner, mcp, resource, email, user_key, [rs_client["client_id"]])
+            done = Setup(kit, owner, mcp, resource, email, user_key, redirect_uri, document_url)
+            done.clients.append(rs_client["client_id"])
             try:
                 yield done
             finally:
                 for client_id in done.clients:
                     owner.delete(f"/api/2.0/clients/{client_id}")
                 owner.delete(f"/api/2.0/resources/{resource['id']}")
+
+
+def _document(request: pytest.FixtureRequest, redirect_uri: str) -> str:
+    """The agent's client ID metadata document, published; its URL (the client_id)."""
+    documents: HttpsDocumentServer = request.getfixturevalue("https_documents")
+    path = f"/agents/{secrets.token_hex(4)}/client.json"
+    body = document(
+        documents.url(path),
+        client_name=AGENT_NAME,
+        redirect_uris=[redirect_uri],
+        application_type="native",
+        scope=SCOPE,
+        client_uri=None,
+    )
+    return documents.serve(path, body, headers={"Cache-Control": "max-age=300"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -20,9 +19,18 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import ProtectedResourceMetadata
 from mcp_types import TextContent
 
-from tests.mcp.agent import AccessDenied, Agent, Exchange, Person, agent, plain, raw_mcp_post
+from tests.mcp.agent import (
+    AGENT_NAME,
+    AccessDenied,
+    Agent,
+    Exchange,
+    Person,
+    agent,
+    plain,
+    raw_mcp_post,
+)
 from tests.mcp.conftest import Setup
-from tests.mcp.mcp_server import SCOPE, TOOL, free_port
+from tests.mcp.mcp_server import SCOPE, TOOL
 from tests.oauth2.conftest import query_of
 
 
@@ -43,28 +51,41 @@ def _prm_names_us(setup: Setup) -> None:
         assert ours[name] == served[name], name
 
 
-def _discovery(wire: list[Exchange], mcp_url: str, issuer: str) -> None:
-    """The SDK's own first steps: 401 from the MCP server, its PRM, our metadata, register."""
-    steps = [(e.method, e.url.split("?")[0], e.status) for e in wire[:5]]
+@dataclass(frozen=True)
+class Way:
+    """How the agent comes to have a client_id, and what that looks like from outside."""
+
+    registers: bool  # POSTs to the registration endpoint (else its client_id is its URL)
+    marker: str  # the client's "registration" in /api/2.0/clients
+
+
+# The two ways of issue 15: dynamic registration (RFC 7591), and a client ID metadata
+# document (the SDK's client_metadata_url), served over https from loopback.
+WAYS = {"registration": Way(True, "dynamic"), "document": Way(False, "metadata")}
+
+
+def _discovery(wire: list[Exchange], mcp_url: str, issuer: str, way: Way) -> None:
+    """The SDK's own first steps: 401 from the MCP server, its PRM, our metadata, then
+    (registering) the registration endpoint, and after the browser the token endpoint."""
     origin = mcp_url.removesuffix("/mcp")
-    assert steps == [
+    expected = [
         ("POST", mcp_url, 401),
         ("GET", f"{origin}/.well-known/oauth-protected-resource/mcp", 200),
         ("GET", f"{issuer}/.well-known/oauth-authorization-server", 200),
-        ("POST", f"{issuer}/oauth2/register", 201),
+        *([("POST", f"{issuer}/oauth2/register", 201)] if way.registers else []),
         ("POST", f"{issuer}/oauth2/token", 200),
     ]
+    steps = [(e.method, e.url.split("?")[0], e.status) for e in wire[: len(expected)]]
+    assert steps == expected
 
 
-def _self_registered(setup: Setup, client_id: str) -> dict[str, Any]:
+def _listed(setup: Setup, row_id: str, way: Way) -> None:
     """The agent's client is in the tenant's client list (newest first), marked as such."""
     listed = setup.owner.get("/api/2.0/clients").json()["data"]
-    mine = [c for c in listed if c["client_id"] == client_id]
+    mine = [c for c in listed if c["client_id"] == row_id]
     assert len(mine) == 1, listed
-    assert mine[0]["registration"] == "dynamic"
-    assert mine[0]["application_type"] == "native"
-    assert mine[0]["name"] == "Test agent"
-    return dict(mine[0])
+    assert mine[0]["registration"] == way.marker
+    assert mine[0]["name"] == AGENT_NAME
 
 
 async def _call(session: ClientSession) -> str:
@@ -75,11 +96,6 @@ async def _call(session: ClientSession) -> str:
     return block.text
 
 
-# How the agent gets a client_id. A client ID metadata document (the SDK's
-# client_metadata_url) is the second way: another parameter here once the server supports it.
-WAYS = ["registration"]
-
-
 @dataclass
 class Run:
     """What one MCP session saw, kept for the checks after it ended."""
@@ -88,9 +104,10 @@ class Run:
     subject: str = ""
     old_token: str = ""
     since: int = 0  # the first exchange after the revocation
+    row_id: str = ""  # the client's id in /api/2.0/clients (`cid`)
 
 
-async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run) -> None:
+async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run, way: Way) -> None:
     """Initialize, call the tool, check the sign-in; once more after a refresh; revoke; call
     the tool again."""
     async with (
@@ -100,23 +117,23 @@ async def _session_until_revoked(setup: Setup, the_agent: Agent, run: Run) -> No
     ):
         await session.initialize()
         run.results.append(await _call(session))
-        run.subject = _signed_in_for_this_server(setup, the_agent)
+        run.subject, run.row_id = _signed_in_for_this_server(setup, the_agent, way)
         await _refreshed_for_this_server(setup, the_agent, session)
         run.results.append(await _call(session))
         run.since = len(the_agent.wire.exchanges)
-        run.old_token = _revoke(setup, the_agent)
+        run.old_token = _revoke(setup, the_agent, run.row_id)
         run.results.append(await _call(session))
 
 
-@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("way", list(WAYS))
 async def test_the_sdk_signs_in_calls_a_tool_and_loses_access(setup: Setup, way: str) -> None:
     _prm_names_us(setup)
     person = Person(setup.kit, setup.email, decisions=["allow", "deny"])
-    the_agent = agent(setup.mcp.url, person, f"http://127.0.0.1:{free_port()}/callback")
+    the_agent = agent(setup.mcp.url, person, setup.redirect_uri, setup.document_url)
     run = Run()
     try:
         with pytest.raises(BaseExceptionGroup) as refused:
-            await _session_until_revoked(setup, the_agent, run)
+            await _session_until_revoked(setup, the_agent, run, WAYS[way])
     finally:
         person.close()
 
@@ -128,24 +145,28 @@ async def test_the_sdk_signs_in_calls_a_tool_and_loses_access(setup: Setup, way:
     assert len(person.asked) == 2
 
 
-def _signed_in_for_this_server(setup: Setup, the_agent: Agent) -> str:
-    """After the first call: discovery went as the MCP spec says, the agent registered itself,
-    the person went through sign-in and consent, and the token is for this MCP server."""
+def _signed_in_for_this_server(setup: Setup, the_agent: Agent, way: Way) -> tuple[str, str]:
+    """After the first call: discovery went as the MCP spec says, the agent got its client_id
+    by itself, the person went through sign-in and consent, and the token is for this MCP
+    server. The user's id, and the client's id in the management API."""
     kit, url = setup.kit, setup.mcp.url
-    _discovery(the_agent.wire.exchanges, url, kit.base)
+    _discovery(the_agent.wire.exchanges, url, kit.base, way)
     info, tokens = the_agent.storage.client_info, the_agent.storage.tokens
     assert info is not None and tokens is not None
     assert info.client_secret is None and info.token_endpoint_auth_method == "none"
-    setup.clients.append(info.client_id)
-    _self_registered(setup, info.client_id)
-    asked = query_of(the_agent.person.asked[0])
-    assert asked["resource"] == url and asked["scope"] == SCOPE
-    claims = kit.verify(tokens.access_token, audience=url)
-    assert claims["aud"] == url and claims["client_id"] == info.client_id
+    if setup.document_url:
+        assert info.client_id == setup.document_url
     seen = setup.mcp.introspector.answers[-1]
     assert seen["active"] is True and seen["aud"] == url and seen["resource"] == url
+    setup.clients.append(seen["cid"])
+    _listed(setup, seen["cid"], way)
+    asked = query_of(the_agent.person.asked[0])
+    assert asked["resource"] == url and asked["scope"] == SCOPE
+    assert asked["client_id"] == info.client_id
+    claims = kit.verify(tokens.access_token, audience=url)
+    assert claims["aud"] == url and claims["client_id"] == info.client_id
     assert seen["client_id"] == info.client_id and seen["sub"] == claims["sub"]
-    return str(claims["sub"])
+    return str(claims["sub"]), str(seen["cid"])
 
 
 async def _refreshed_for_this_server(
@@ -165,12 +186,11 @@ async def _refreshed_for_this_server(
     assert setup.kit.verify(after, audience=setup.mcp.url)["aud"] == setup.mcp.url
 
 
-def _revoke(setup: Setup, the_agent: Agent) -> str:
+def _revoke(setup: Setup, the_agent: Agent, row_id: str) -> str:
     """The person revokes the consent, through the API, as themself; the agent's token."""
-    assert the_agent.storage.client_info is not None and the_agent.storage.tokens is not None
-    client_id = the_agent.storage.client_info.client_id
+    assert the_agent.storage.tokens is not None
     revoked = httpx.delete(
-        f"{setup.kit.base}/api/2.0/clients/{client_id}/revoke", headers=plain(setup.user_key)
+        f"{setup.kit.base}/api/2.0/clients/{row_id}/revoke", headers=plain(setup.user_key)
     )
     assert revoked.status_code == 200, revoked.text
     return the_agent.storage.tokens.access_token
