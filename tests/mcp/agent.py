@@ -115,9 +115,6 @@ class Wire:
         request = response.request
         self.exchanges.append(Exchange(request.method, str(request.url), response.status_code))
 
-    def to(self, base: str) -> list[Exchange]:
-        return [e for e in self.exchanges if e.url.startswith(base)]
-
 
 def agent_metadata(redirect_uri: str, **overrides: Any) -> OAuthClientMetadata:
     """What an MCP client registers: a native app with a loopback callback, public (PKCE)."""

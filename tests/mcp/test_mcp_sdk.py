@@ -2,8 +2,9 @@
 
 An MCP server built with the SDK protects itself with our introspection; an MCP client built
 with the SDK's OAuth provider, with no client registered for it by hand, finds us from that
-server's 401 and its protected-resource metadata, registers itself, sends a person through
-our sign-in and consent pages, gets a token whose `aud` is the MCP server, and calls a tool.
+server's 401 and its protected-resource metadata, gets a client_id by itself (it registers,
+or names its client ID metadata document), sends a person through our sign-in and consent
+pages, gets a token whose `aud` is the MCP server, calls a tool, refreshes, and calls again.
 When the person revokes the consent, the next call is refused at once.
 """
 
@@ -137,6 +138,8 @@ async def test_the_sdk_signs_in_calls_a_tool_and_loses_access(setup: Setup, way:
     finally:
         person.close()
 
+    if refused.group_contains(AssertionError):
+        raise refused.value  # a check inside the session failed: show it, not what follows
     assert run.results == [f"signed in as {run.subject}"] * 2  # none after the revocation
     _refused_at_once(setup, the_agent.wire.exchanges[run.since :], run.old_token)
     # The SDK surfaced the refusal: it asked the person again (the consent was gone, so the
