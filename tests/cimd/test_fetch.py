@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import socket
+import ssl
+import subprocess
+import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -195,3 +201,63 @@ def test_production_refuses_the_loopback_setting():
     Settings(**safe)
     with pytest.raises(UnsafeProductionSettings, match="CLIENT_METADATA_ALLOW_LOOPBACK"):
         Settings(**safe, client_metadata_allow_loopback=True)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_https_connects_to_the_checked_address_under_the_name(tmp_path):
+    """The connection goes to the address that was checked, with the host's name as TLS SNI,
+    and the certificate is verified (this one is self-signed, so the fetch is refused)."""
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    seen: list[str | None] = []
+    context.sni_callback = lambda _sock, name, _context: seen.append(name)
+    families = socket.AF_INET6 if socket.has_dualstack_ipv6() else socket.AF_INET
+    listener = socket.create_server(
+        ("", 0), family=families, dualstack_ipv6=families == socket.AF_INET6
+    )
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(connection, server_side=True).close()
+        connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(FetchRefused, match="CERTIFICATE_VERIFY_FAILED"):
+            await fetch(f"https://localhost:{port}/client.json", TESTING)
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+    assert seen == ["localhost"]
