@@ -31,7 +31,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     return make_tls(Path(tmp_path_factory.mktemp("tls")))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def https_documents(tls: Tls) -> Iterator[HttpsDocumentServer]:
     server = HttpsDocumentServer(tls)
     try:
@@ -40,7 +40,7 @@ def https_documents(tls: Tls) -> Iterator[HttpsDocumentServer]:
         server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # a server process of its own: not for the whole session
 def document_server(live_server: LiveServer, tls: Tls) -> Iterator[LiveServer]:
     """Its own server on the live server's database (so its own issuer), fetching documents
     from loopback as only tests may, over https that chains to the test CA."""
