@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -86,6 +87,20 @@ class Settings(BaseSettings):
     prune_interval_seconds: int = Field(default=3600, ge=0)
     prune_batch_size: int = Field(default=2000, ge=1, le=20_000)
 
+    # Client ID metadata documents (registration/documents.py): a client_id that is an https
+    # URL is fetched as the client's metadata. Each fetch's limits (the draft suggests 5 KiB),
+    # and how long a document is cached: its HTTP caching headers, held between the floor and
+    # the ceiling. `allow_loopback` lets tests serve documents from 127.0.0.1 (plain http
+    # included, loopback only); production mode refuses it. `ca_file` (PEM) adds CAs the
+    # fetch trusts besides the public ones: a private CA, or the tests' local https server.
+    client_metadata_documents: bool = True
+    client_metadata_max_bytes: int = Field(default=5 * 1024, ge=512, le=64 * 1024)
+    client_metadata_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    client_metadata_min_ttl_seconds: int = Field(default=60, ge=1)
+    client_metadata_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    client_metadata_allow_loopback: bool = False
+    client_metadata_ca_file: str | None = None
+
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
     metrics_token: str | None = None
@@ -116,6 +131,19 @@ class Settings(BaseSettings):
             )
         return ",".join(canonical) or None
 
+    @field_validator("client_metadata_ca_file")
+    @classmethod
+    def _loadable_ca_file(cls, value: str | None) -> str | None:
+        # Refused at start, not at the first fetch (where it would fail every document).
+        if value:
+            try:
+                ssl.create_default_context(cafile=value)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(
+                    f"DOCSPACE_OAUTH_CLIENT_METADATA_CA_FILE: cannot load {value!r} ({exc})"
+                ) from None
+        return value or None
+
     @property
     def trusted_proxy_list(self) -> list[str]:
         return self.trusted_proxies.split(",") if self.trusted_proxies else []
@@ -135,6 +163,8 @@ class Settings(BaseSettings):
             problems.append("DOCSPACE_OAUTH_SIGNATURE_SECRET must be at least 32 characters")
         if self.metrics_token is not None and len(self.metrics_token) < 32:
             problems.append("DOCSPACE_OAUTH_METRICS_TOKEN must be at least 32 characters")
+        if self.client_metadata_allow_loopback:
+            problems.append("DOCSPACE_OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK is for tests only")
         if problems:
             raise UnsafeProductionSettings("production mode refused: " + "; ".join(problems))
         return self

@@ -37,6 +37,8 @@ from docspace_oauth.clients.schemas import (
 )
 from docspace_oauth.consents import service as consents
 from docspace_oauth.errors import PROBLEM_JSON
+from docspace_oauth.registration import repository as registration_repository
+from docspace_oauth.registration.service import METADATA
 from docspace_oauth.runtime import RuntimeDep, SessionDep, runtime_of
 
 _PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -176,8 +178,13 @@ def build_router(base: str, *, alias: bool) -> APIRouter:
         responses=_problems(404, *_AUTH),
     )
     async def get_client(client_id: str, caller: MemberCaller, request: Request) -> Response:
-        client = await service.view_managed(runtime_of(request).direct, caller, client_id)
-        return json_response(ClientResponse.of(client))
+        db = runtime_of(request).direct
+        client = await service.view_managed(db, caller, client_id)
+        answer = ClientResponse.of(client)
+        if client.registration == METADATA:
+            url = await registration_repository.document_url(db, client.client_id)
+            answer = answer.model_copy(update={"client_id_metadata_document": url or ""})
+        return json_response(answer)
 
     @router.put(
         "/{client_id}",

@@ -208,8 +208,9 @@ class ClientResponse(BaseModel):
     registration: str = Field(
         default="",
         exclude_if=lambda value: value == "",
-        description='Extension: "dynamic" when the client registered itself (RFC 7591); '
-        "left out for a client made by hand.",
+        description='Extension: "dynamic" when the client registered itself (RFC 7591), '
+        '"metadata" when it is known by a client ID metadata document (its URL is its '
+        "client_id in the protocol); left out for a client made by hand.",
     )
     application_type: str = Field(
         default="web",
@@ -221,6 +222,12 @@ class ClientResponse(BaseModel):
         exclude_if=lambda value: value == "",
         description="Extension (Back-Channel Logout 1.0): where logout tokens go; left out "
         "when there is none.",
+    )
+    client_id_metadata_document: str = Field(
+        default="",
+        exclude_if=lambda value: value == "",
+        description="Extension: the URL a metadata document's client is known by (its "
+        "client_id in the protocol); in the one-client answer only, left out for any other.",
     )
     backchannel_logout_session_required: bool = Field(
         default=False,

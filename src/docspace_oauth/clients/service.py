@@ -123,9 +123,11 @@ async def create(
     *,
     registration: str = "",
     application_type: str = "web",
+    client_id: str | None = None,
 ) -> CreatedClient:
     """`registration` and `application_type` are set by RFC 7591 registration only
-    (registration.service), which validated the request with these same schemas."""
+    (registration.service), which validated the request with these same schemas; so is
+    `client_id`, for a metadata document's client (its id is derived from its URL)."""
     if caller.is_guest:
         raise Forbidden("Guests cannot register OAuth clients.")
     grant_types = [str(g) for g in request.grant_types or DEFAULT_GRANT_TYPES]
@@ -133,7 +135,7 @@ async def create(
     secret = generate_secret()
     now = _now()
     client = Client(
-        client_id=str(uuid.uuid4()),
+        client_id=client_id or str(uuid.uuid4()),
         tenant_id=caller.tenant_id,
         name=request.name,
         description=request.description or "",

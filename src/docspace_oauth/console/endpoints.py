@@ -39,6 +39,7 @@ from docspace_oauth.oauth2 import browser
 from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.oauth2.state import AuthServerDep
 from docspace_oauth.parsing import ascii_int
+from docspace_oauth.registration import repository as registration_repository
 from docspace_oauth.runtime import SessionDep
 from docspace_oauth.sessions import repository as sessions
 
@@ -200,12 +201,14 @@ async def show_client(
     request: Request, client_id: str, session: SessionDep, visitor: CurrentVisitor
 ) -> Response:
     client = await clients.get_managed(session, visitor.caller, client_id)
+    document = await registration_repository.document(session, client.client_id)
     return page(
         request,
         "console/client.html",
         visitor,
         {
             "client": client,
+            "document_url": document.url if document else None,
             "notice": _notice(request),
             "auth_methods": authentication_methods(client.allow_pkce),
         },

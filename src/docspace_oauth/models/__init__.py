@@ -5,6 +5,7 @@ from docspace_oauth.models.base import Base, UTCDateTime, utcnow
 from docspace_oauth.models.client import Client, ClientData, ClientRow
 from docspace_oauth.models.consent import Consent
 from docspace_oauth.models.device import DeviceAuthorization
+from docspace_oauth.models.document import ClientDocument
 from docspace_oauth.models.janitor import AuditPruneWindow, AuthFailureWindow, JanitorLease
 from docspace_oauth.models.registration import (
     ClientRegistration,
@@ -41,6 +42,7 @@ __all__ = [
     "Base",
     "Client",
     "ClientData",
+    "ClientDocument",
     "ClientRegistration",
     "ClientRow",
     "Consent",

@@ -30,7 +30,6 @@ from starlette.datastructures import FormData, QueryParams
 from docspace_oauth import parsing
 from docspace_oauth.callers.principal import Caller, Scheme
 from docspace_oauth.clients.schemas import GrantType
-from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.consents import repository as consents
 from docspace_oauth.models import AuthorizationCode, Client, utcnow
 from docspace_oauth.models.tenant import default_tenant_url
@@ -50,6 +49,7 @@ from docspace_oauth.oauth2.errors import (
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import opaque_token
 from docspace_oauth.parsing import ascii_int
+from docspace_oauth.registration import documents
 from docspace_oauth.scopes.catalogue import BY_NAME, CATALOGUE
 from docspace_oauth.security.hashing import keyed_hash
 from docspace_oauth.sessions import repository as sessions
@@ -174,10 +174,11 @@ async def trusted_client(session: AsyncSession, params: Params) -> tuple[Client,
         redirect_uri = one(params, "redirect_uri")
     except InvalidRequest as exc:
         raise ErrorPage(exc.description) from exc
-    if not client_id or parse_client_id(client_id) != client_id:
+    lookup = documents.lookup_id(client_id) if client_id else None
+    if not client_id or lookup is None:
         raise ErrorPage("The app that sent you here is not known (client_id is missing or wrong).")
-    client = await repository.full_client(session, client_id)
-    if client is None:
+    client = await repository.full_client(session, lookup)
+    if client is None or not documents.addressed_by(client_id, client):
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     if not redirect_uri:
         raise ErrorPage("The app did not say where to send you back (redirect_uri is missing).")

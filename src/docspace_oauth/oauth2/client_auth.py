@@ -2,10 +2,11 @@
 
 Methods: client_secret_basic (RFC 6749 2.3.1), client_secret_post (what DocSpace's clients
 send), and `none` for clients registered with allow_pkce, which prove possession with PKCE
-instead. A secret is compared in constant time against the current hash and, during a grace
-period asked for at regeneration, the previous one. Failures are counted per client_id and
-IP, the same key at all three endpoints (state.client_secret_throttle_key); over the limit
-the pair gets 429 until the window ends.
+instead. A client_id that is a URL is a metadata document's client (registration.documents),
+resolved here, before anything reads it. A secret is compared in constant time against the
+current hash and, during a grace period asked for at regeneration, the previous one.
+Failures are counted per client_id and IP, the same key at all three endpoints
+(state.client_secret_throttle_key); over the limit the pair gets 429 until the window ends.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from urllib.parse import unquote_plus
 
 from docspace_oauth.audit.actions import Action, Outcome
 from docspace_oauth.audit.service import defer, defer_unknown_client_failure
-from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import utcnow
 from docspace_oauth.oauth2 import repository
 from docspace_oauth.oauth2.errors import InvalidClient, InvalidRequest, TooManyFailures
 from docspace_oauth.oauth2.repository import ClientRecord
 from docspace_oauth.oauth2.state import AuthServer, client_secret_throttle_key
+from docspace_oauth.registration import documents
 from docspace_oauth.security.hashing import keyed_hash_matches
 
 
@@ -117,9 +118,14 @@ async def authenticate(
     wait = server.client_auth_failures.blocked_for(throttle_key)
     if wait is not None:
         raise TooManyFailures(wait)
-    record = None
-    if parse_client_id(creds.client_id) == creds.client_id:  # the canonical form only
-        record = await repository.client_record(server.runtime.direct, creds.client_id)
+    # A URL client_id: its metadata document's client, loaded and fresh (or refused).
+    await documents.ensure(server, creds.client_id, ip=ip)
+    lookup = documents.lookup_id(creds.client_id)  # the canonical form only, or a URL's
+    record = await repository.client_record(server.runtime.direct, lookup) if lookup else None
+    if record is not None and not documents.answers_to(
+        creds.client_id, record.client_id, record.metadata_url
+    ):
+        record = None  # a document's client by its derived id: unknown, as any other
     if creds.secret is not None:
         ok = _secret_matches(server.hash_key, record, creds.secret)
     else:

@@ -18,8 +18,9 @@ from docspace_oauth.scopes.catalogue import CATALOGUE
 
 
 @lru_cache(maxsize=8)
-def metadata(issuer: str) -> dict[str, Any]:
-    return {
+def metadata(issuer: str, documents: bool = True) -> dict[str, Any]:
+    """`documents`: whether client ID metadata documents are accepted (a setting)."""
+    answer: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/oauth2/authorize",
         "token_endpoint": f"{issuer}/oauth2/token",
@@ -66,3 +67,7 @@ def metadata(issuer: str) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
     }
+    if documents:
+        # draft-ietf-oauth-client-id-metadata-document: an https client_id is fetched.
+        answer["client_id_metadata_document_supported"] = True
+    return answer

@@ -45,6 +45,7 @@ from docspace_oauth.oauth2.schemas import (
 )
 from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, auth_server, client_ip
 from docspace_oauth.ops.metrics import record_grant
+from docspace_oauth.registration import documents
 
 router = APIRouter(tags=["oauth2"])
 
@@ -176,6 +177,8 @@ def _go(decision: authorization.Decision) -> Response:
     responses=page_responses(302, 400),
 )
 async def authorize(request: Request, server: AuthServerDep) -> Response:
+    client_id = request.query_params.get("client_id")
+    await documents.ensure_for_page(server, client_id, ip=client_ip(request))
     async with server.transaction(write=True) as session:
         return _go(await authorization.authorize(server, session, request, request.query_params))
 
@@ -210,6 +213,11 @@ async def authorize_post(request: Request, server: AuthServerDep) -> Response:
         # a GET is, a signed-in browser included.
         location = f"{server.issuer}{authorization.request_path(form)}"
         return RedirectResponse(location, status_code=303, headers=NO_STORE)
+    if is_request:
+        client_id = form.get("client_id")
+        await documents.ensure_for_page(
+            server, client_id if isinstance(client_id, str) else None, ip=client_ip(request)
+        )
     async with server.transaction(write=True) as session:
         if is_request:
             # An authorization request asks for nothing on the user's behalf by itself (its
@@ -430,4 +438,6 @@ async def jwks(server: AuthServerDep) -> Response:
     responses=_METADATA,
 )
 async def discovery(server: AuthServerDep) -> Response:
-    return JSONResponse(metadata(server.issuer), headers=_PUBLIC)
+    return JSONResponse(
+        metadata(server.issuer, server.settings.client_metadata_documents), headers=_PUBLIC
+    )

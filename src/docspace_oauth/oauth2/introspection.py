@@ -106,7 +106,8 @@ async def introspect(
             "active": True,
             "token_type": "Bearer",
             "scope": " ".join(scopes),
-            "client_id": access.client_id,
+            # As minted: a metadata document's client sees its URL, as it sent it.
+            "client_id": claims.get("client_id", access.client_id),
             "sub": access.subject,
             "aud": claims.get("aud"),
             "iss": claims.get("iss"),
@@ -138,7 +139,7 @@ async def introspect(
         "active": True,
         "token_type": "refresh_token",
         "scope": " ".join(scopes),
-        "client_id": refresh.client_id,
+        "client_id": state.client_url or refresh.client_id,
         "sub": family.user_id,
         "exp": _timestamp(refresh.expires_at),
         "iat": _timestamp(refresh.created_at),

@@ -77,13 +77,15 @@ def mint(
     key = server.keys.current()
     now = int(time.time())
     ttl = settings.access_token_ttl_seconds
-    access = mint_access_token(key, issuer=server.issuer, grant=grant, ttl=ttl, now=now)
+    access = mint_access_token(
+        key, issuer=server.issuer, grant=grant, ttl=ttl, now=now, public_client_id=record.public_id
+    )
     id_token = None
     if identity is not None and OPENID in grant.scopes:
         id_token = mint_id_token(
             key,
             issuer=server.issuer,
-            client_id=record.client_id,
+            client_id=record.public_id,  # the RP checks aud against the client_id it sent
             subject=grant.subject,
             tenant_id=grant.tenant_id,
             name=identity.name,

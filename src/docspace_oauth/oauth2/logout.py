@@ -24,7 +24,6 @@ from starlette.responses import RedirectResponse, Response
 
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.service import record
-from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import Client, EndReason
 from docspace_oauth.oauth2 import browser, repository
 from docspace_oauth.oauth2.authorize import Params, one
@@ -38,6 +37,7 @@ from docspace_oauth.oauth2.errors import (
 )
 from docspace_oauth.oauth2.state import AuthServer
 from docspace_oauth.oauth2.tokens import UnknownKey, UnverifiableToken, verify_id_token
+from docspace_oauth.registration import documents
 from docspace_oauth.security.hashing import keyed_hash, same_secret
 from docspace_oauth.sessions import repository as sessions
 from docspace_oauth.web import render_page
@@ -134,8 +134,11 @@ async def parse(server: AuthServer, session: AsyncSession, params: Params) -> Lo
     client_id = client_id or (audience[0] if len(audience) == 1 else None)
     client = None
     if client_id is not None:
-        if parse_client_id(client_id) == client_id:
-            client = await repository.full_client(session, client_id)
+        # A metadata document's client is named by its URL (the id_token's aud), or by its
+        # row's id in our own confirmation form.
+        lookup = documents.lookup_id(client_id)
+        if lookup is not None:
+            client = await repository.full_client(session, lookup)
         if client is None:
             raise _page_error("The app that sent you here is not registered (or no longer is).")
     uri = values.get("post_logout_redirect_uri")

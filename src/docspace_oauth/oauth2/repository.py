@@ -23,6 +23,7 @@ from docspace_oauth.models import (
     AuthorizationCode,
     AuthorizationRequest,
     Client,
+    ClientDocument,
     Consent,
     RefreshToken,
     Tenant,
@@ -54,6 +55,13 @@ class ClientRecord:
     tenant_url: str | None
     key_version: int | None
     application_type: str = "web"
+    # A metadata document's client: its URL, the client_id it is known by outside.
+    metadata_url: str | None = None
+
+    @property
+    def public_id(self) -> str:
+        """The client_id every answer names the client by (the id_token's aud and azp)."""
+        return self.metadata_url or self.client_id
 
 
 _CLIENT_RECORD = Statement(
@@ -72,8 +80,10 @@ _CLIENT_RECORD = Statement(
         Tenant.url,
         keys.version_subquery(),
         Client.application_type,
+        ClientDocument.url,
     )
     .outerjoin(Tenant, Tenant.id == Client.tenant_id)
+    .outerjoin(ClientDocument, ClientDocument.client_id == Client.client_id)
     .where(Client.client_id == bindparam("client_id"))
 )
 
@@ -97,6 +107,7 @@ async def client_record(db: DirectDB, client_id: str) -> ClientRecord | None:
         tenant_url=row[11],
         key_version=row[12],
         application_type=row[13],
+        metadata_url=row[14],
     )
 
 

@@ -105,6 +105,8 @@ class ServerMetadata(BaseModel):
     authorization_response_iss_parameter_supported: bool
     backchannel_logout_supported: bool
     backchannel_logout_session_supported: bool
+    # draft-ietf-oauth-client-id-metadata-document; absent when the setting turns it off.
+    client_id_metadata_document_supported: bool | None = None
     request_parameter_supported: bool
     request_uri_parameter_supported: bool
     claims_parameter_supported: bool

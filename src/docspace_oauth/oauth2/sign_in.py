@@ -23,7 +23,6 @@ from starlette.responses import RedirectResponse, Response
 from docspace_oauth import parsing
 from docspace_oauth.callers.credentials import AUTH_COOKIE
 from docspace_oauth.callers.principal import Caller
-from docspace_oauth.clients.service import parse_client_id
 from docspace_oauth.models import Client, User
 from docspace_oauth.oauth2 import browser, redirects, repository
 from docspace_oauth.oauth2.authorize import (
@@ -37,6 +36,7 @@ from docspace_oauth.oauth2.authorize import (
 from docspace_oauth.oauth2.errors import ErrorPage, InvalidRequest
 from docspace_oauth.oauth2.state import AuthServer, client_ip, password_throttle_key
 from docspace_oauth.parsing import ascii_int
+from docspace_oauth.registration import documents
 from docspace_oauth.sessions import repository as sessions
 from docspace_oauth.users import service as users
 from docspace_oauth.web import render_page
@@ -71,12 +71,9 @@ async def sign_in_target(session: AsyncSession, next_url: str | None) -> SignInT
         raise ErrorPage("This sign-in link is incomplete. Go back to the app and start again.")
     query = parse_qs(next_url.split("?", 1)[1])
     client_id = (query.get("client_id") or [""])[0]
-    client = (
-        await repository.full_client(session, client_id)
-        if parse_client_id(client_id) == client_id
-        else None
-    )
-    if client is None:
+    lookup = documents.lookup_id(client_id)
+    client = await repository.full_client(session, lookup) if lookup else None
+    if client is None or not documents.addressed_by(client_id, client):
         raise ErrorPage("The app that sent you here is not registered (or no longer is).")
     redirect_uri = (query.get("redirect_uri") or [""])[0]
     registered = redirects.registered(redirect_uri, client.redirect_uris, client.application_type)

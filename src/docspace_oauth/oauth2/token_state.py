@@ -14,6 +14,7 @@ from docspace_oauth.db.direct import DirectDB, Statement, as_list
 from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     Client,
+    ClientDocument,
     Consent,
     RefreshToken,
     RevokedAccessToken,
@@ -85,6 +86,7 @@ class RefreshTokenState:
     consent_generation: int | None
     client_tenant: int | None
     client_scopes: tuple[str, ...]
+    client_url: str | None = None  # a metadata document's client: the client_id it uses
 
 
 async def refresh_token_state(session: AsyncSession, token_hash: str) -> RefreshTokenState | None:
@@ -100,6 +102,9 @@ async def refresh_token_state(session: AsyncSession, token_hash: str) -> Refresh
                 select(Client.scopes)
                 .where(Client.client_id == RefreshToken.client_id)
                 .scalar_subquery(),
+                select(ClientDocument.url)
+                .where(ClientDocument.client_id == RefreshToken.client_id)
+                .scalar_subquery(),
             )
             .join(TokenFamily, TokenFamily.id == RefreshToken.family_id)
             .outerjoin(
@@ -113,7 +118,7 @@ async def refresh_token_state(session: AsyncSession, token_hash: str) -> Refresh
     ).one_or_none()
     if row is None:
         return None
-    return RefreshTokenState(row[0], row[1], row[2], row[3], as_list(row[4]))
+    return RefreshTokenState(row[0], row[1], row[2], row[3], as_list(row[4]), row[5])
 
 
 async def revoke_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:

@@ -1,7 +1,8 @@
 """JWT access tokens (RFC 9068) and OpenID Connect id_tokens, minted and verified with joserfc.
 
 Access token claims: iss, aud (the tenant's URL), sub (the user, or the client for
-client_credentials), client_id and cid, tid, scope, iat, exp, jti, and two private claims
+client_credentials), client_id (a metadata document's client: its URL) and cid (always the
+client's row id), tid, scope, iat, exp, jti, and two private claims
 that make revocation O(1):
 
 - `gen`: the consent generation the token was minted under. Revoking a consent moves the
@@ -73,14 +74,22 @@ def _sign(key: LoadedKey, header: dict[str, Any], claims: dict[str, Any]) -> str
 
 
 def mint_access_token(
-    key: LoadedKey, *, issuer: str, grant: Grant, ttl: int, now: int
+    key: LoadedKey,
+    *,
+    issuer: str,
+    grant: Grant,
+    ttl: int,
+    now: int,
+    public_client_id: str | None = None,
 ) -> AccessToken:
+    """`public_client_id`: the client_id the client is known by outside, when it is not
+    its row's id (a metadata document's URL); `cid` always names the row."""
     jti = secrets.token_urlsafe(18)
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": grant.audience,
         "sub": grant.subject,
-        "client_id": grant.client_id,
+        "client_id": public_client_id or grant.client_id,
         "cid": grant.client_id,
         "tid": grant.tenant_id,
         "scope": " ".join(grant.scopes),
@@ -209,7 +218,10 @@ def verify_access_token(
 
 def _checked(claims: dict[str, Any], *, issuer: str, now: int) -> VerifiedAccessToken | None:
     exp, iat = claims.get("exp"), claims.get("iat")
-    jti, client_id, subject = claims.get("jti"), claims.get("client_id"), claims.get("sub")
+    # `cid` is the client's row (what revocation state is looked up by); `client_id` may be
+    # a metadata document's URL instead.
+    jti, subject = claims.get("jti"), claims.get("sub")
+    client_id = claims.get("cid", claims.get("client_id"))
     tenant_id, scope = claims.get("tid"), claims.get("scope", "")
     generation, family_id = claims.get("gen"), claims.get("fam")
     if claims.get("iss") != issuer:

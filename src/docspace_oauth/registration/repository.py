@@ -7,18 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth.db.direct import DirectDB, Statement
 from docspace_oauth.db.engine import dialect_insert
 from docspace_oauth.models import (
     Client,
+    ClientDocument,
     ClientRegistration,
     RegistrationPolicy,
     RegistrationToken,
 )
 
 _NO_SYNC = {"synchronize_session": False}
+# clients.registration of the clients nobody made by hand: through RFC 7591, or from a client
+# ID metadata document. The open policy's per-tenant cap counts both.
+NOT_BY_HAND = ("dynamic", "metadata")
 
 
 async def policy(session: AsyncSession, tenant_id: int) -> RegistrationPolicy | None:
@@ -101,6 +106,33 @@ async def self_registered(session: AsyncSession, tenant_id: int) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(Client)
-        .where(Client.tenant_id == tenant_id, Client.registration == "dynamic")
+        .where(Client.tenant_id == tenant_id, Client.registration.in_(NOT_BY_HAND))
     )
     return int(count or 0)
+
+
+async def document(session: AsyncSession, client_id: str) -> ClientDocument | None:
+    """A document-backed client's cache entry, if the client still exists."""
+    result = await session.scalars(
+        select(ClientDocument)
+        .join(Client, Client.client_id == ClientDocument.client_id)
+        .where(ClientDocument.client_id == client_id)
+    )
+    return result.first()
+
+
+async def put_document(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = (await dialect_insert(session, ClientDocument)).values(**values)
+    changes = {k: v for k, v in values.items() if k != "client_id"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["client_id"], set_=changes))
+
+
+_DOCUMENT_URL = Statement(
+    select(ClientDocument.url).where(ClientDocument.client_id == bindparam("client_id"))
+)
+
+
+async def document_url(db: DirectDB, client_id: str) -> str | None:
+    """The URL a metadata document's client is known by, for the admin's view of it."""
+    row = await db.fetchrow(_DOCUMENT_URL, client_id=client_id)
+    return None if row is None else str(row[0])

@@ -34,6 +34,7 @@ DEFAULT_PER_ADDRESS_PER_HOUR = 10
 # Who an openly registered client was created by: nobody; an admin manages it all the same.
 SELF_REGISTERED = "self-registered"
 DYNAMIC = "dynamic"
+METADATA = "metadata"  # clients.registration of a client ID metadata document's client
 
 
 class RegistrationLimited(OAuth2Error):
@@ -292,3 +293,43 @@ async def delete(session: AsyncSession, client: Client, ip: str) -> None:
     # lookup joins clients), and it still counts against the open policy's per-address
     # limit, so registering and deleting in a loop gains nothing.
     await clients.delete(session, _owner(client, ip), client.client_id)
+
+
+def _differs(client: Client, metadata: Metadata) -> bool:
+    stored = any(getattr(client, name) != value for name, value in metadata.fields.items())
+    return (
+        stored
+        or list(client.grant_types) != metadata.grant_types
+        or client.application_type != metadata.application_type
+    )
+
+
+async def from_document(
+    session: AsyncSession,
+    hash_key: bytes,
+    client_id: str,
+    metadata: Metadata,
+    *,
+    ip: str,
+) -> Client:
+    """The client a metadata document describes, created or brought up to date, in the
+    default tenant under its open policy (docs/oauth.md, Client ID metadata documents).
+    Stored and audited like any other client; an admin's deactivation is never undone."""
+    client = await clients_repository.get(session, client_id)
+    if client is not None:
+        if _differs(client, metadata):
+            client = await update(session, client, metadata, ip)
+        return client
+    policy = await policy_of(session, DEFAULT_TENANT)
+    if await repository.self_registered(session, policy.tenant_id) >= policy.max_clients:
+        raise AccessDenied("This tenant has as many self-registered clients as it accepts.")
+    created = await clients.create(
+        session,
+        hash_key,
+        _acting(policy.tenant_id, SELF_REGISTERED, ip),
+        _create_request(metadata),
+        registration=METADATA,
+        application_type=metadata.application_type,
+        client_id=client_id,
+    )
+    return created.client
