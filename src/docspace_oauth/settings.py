@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     client_metadata_min_ttl_seconds: int = Field(default=60, ge=1)
     client_metadata_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     client_metadata_allow_loopback: bool = False
+    # PEM file of the CAs trusted for fetching documents instead of the bundled (certifi) ones:
+    # a private PKI, or a test's own CA (an https document on localhost, as the MCP SDK needs).
+    client_metadata_ca_file: str | None = None
 
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only
     # loopback clients, and in production nobody (docs/security.md).
@@ -127,6 +130,13 @@ class Settings(BaseSettings):
                 str(network.network_address) if network.num_addresses == 1 else str(network)
             )
         return ",".join(canonical) or None
+
+    @field_validator("client_metadata_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"DOCSPACE_OAUTH_CLIENT_METADATA_CA_FILE: no file at {value!r}")
+        return value
 
     @property
     def trusted_proxy_list(self) -> list[str]:

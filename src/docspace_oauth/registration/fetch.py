@@ -19,6 +19,7 @@ import asyncio
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -47,6 +48,7 @@ class Limits:
     min_ttl: int
     max_ttl: int
     allow_loopback: bool
+    ca_file: str | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -56,7 +58,12 @@ class Limits:
             min_ttl=settings.client_metadata_min_ttl_seconds,
             max_ttl=settings.client_metadata_max_ttl_seconds,
             allow_loopback=settings.client_metadata_allow_loopback,
+            ca_file=settings.client_metadata_ca_file,
         )
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """The certificates a document's host may present: the bundled CAs, or the file's."""
+        return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +214,10 @@ async def fetch(url: str, limits: Limits) -> Fetched:
             address = await pinned_address(parts, limits)
             async with (
                 httpx.AsyncClient(
-                    follow_redirects=False, trust_env=False, timeout=limits.timeout
+                    follow_redirects=False,
+                    trust_env=False,
+                    timeout=limits.timeout,
+                    verify=limits.verify(),
                 ) as client,
                 client.stream(
                     "GET", _target(parts, address), headers=headers, extensions=extensions
