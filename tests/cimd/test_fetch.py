@@ -6,7 +6,6 @@ import contextlib
 import secrets
 import socket
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from docspace_oauth.registration.fetch import (
     fetch,
 )
 from docspace_oauth.settings import Settings, UnsafeProductionSettings
-from tests.cimd.conftest import DocumentServer, document
+from tests.cimd.conftest import DocumentServer, document, self_signed
 
 TESTING = Limits(max_bytes=5120, timeout=1.0, min_ttl=60, max_ttl=86400, allow_loopback=True)
 STRICT = Limits(max_bytes=5120, timeout=1.0, min_ttl=60, max_ttl=86400, allow_loopback=False)
@@ -203,35 +202,6 @@ def test_production_refuses_the_loopback_setting():
         Settings(**safe, client_metadata_allow_loopback=True)
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
 class _TlsServer:
     """One https answer from 127.0.0.1 (and ::1) with a certificate for localhost,
     recording the SNI and the request head it got."""
@@ -272,7 +242,7 @@ class _TlsServer:
 async def test_https_connects_to_the_checked_address_under_the_name(tmp_path):
     """The connection goes to the address that was checked, with the host's name as TLS SNI
     and Host, and the certificate is verified against the name."""
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     server = _TlsServer(cert, key, b'{"client_id": "ok"}')
     limits = Limits(
         max_bytes=5120,
@@ -292,7 +262,7 @@ async def test_https_connects_to_the_checked_address_under_the_name(tmp_path):
 
 
 async def test_an_untrusted_certificate_is_refused(tmp_path):
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     server = _TlsServer(cert, key, b"{}")
     try:
         with pytest.raises(FetchRefused, match="CERTIFICATE_VERIFY_FAILED"):
