@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     client_metadata_min_ttl_seconds: int = Field(default=60, ge=1)
     client_metadata_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     client_metadata_allow_loopback: bool = False
+    # PEM file of CAs the document fetch trusts beside the public roots (certifi): a private
+    # PKI, or a test's own CA (an https document on localhost, as the MCP SDK needs).
     client_metadata_ca_file: str | None = None
 
     # Bearer token a Prometheus scraper sends to read /metrics. Unset: /metrics answers only

@@ -9,12 +9,15 @@ so a test sees what was cached.
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +41,11 @@ class _Quiet(ThreadingHTTPServer):
 
 
 class DocumentServer:
-    def __init__(self) -> None:
+    """`tls`: (cert, key) of a certificate for localhost; the server then answers https, at
+    https://localhost:PORT (the authorization server trusts it through
+    DOCSPACE_OAUTH_CLIENT_METADATA_CA_FILE)."""
+
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         outer = self
@@ -60,12 +67,18 @@ class DocumentServer:
                 pass
 
         self.http = _Quiet(("127.0.0.1", 0), Handler)
+        self.tls = tls is not None
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.http.socket = context.wrap_socket(self.http.socket, server_side=True)
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.http.server_address[1]}"
+        port = self.http.server_address[1]
+        return f"https://localhost:{port}" if self.tls else f"http://127.0.0.1:{port}"
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -104,9 +117,54 @@ def document(url: str, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for localhost (its own CA): (cert, key)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
 @pytest.fixture(scope="session")
 def documents() -> Iterator[DocumentServer]:
     server = DocumentServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def document_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed(tmp_path_factory.mktemp("document-tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_documents(document_cert: tuple[Path, Path]) -> Iterator[DocumentServer]:
+    """Documents over https, as the MCP SDK requires of a client_id."""
+    server = DocumentServer(document_cert)
     try:
         yield server
     finally:

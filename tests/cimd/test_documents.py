@@ -10,6 +10,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,11 +29,12 @@ pytestmark = pytest.mark.timeout(180)
 
 
 @pytest.fixture(scope="module")
-def cimd(live_server: LiveServer) -> Iterator[Kit]:
+def cimd(live_server: LiveServer, document_cert: tuple[Path, Path]) -> Iterator[Kit]:
     """Its own server on the live server's database (so its own issuer), fetching from
-    loopback as only tests may."""
+    loopback as only tests may, and trusting the https document server's certificate."""
     server = start_server(
         live_server.database_url,
+        DOCSPACE_OAUTH_CLIENT_METADATA_CA_FILE=str(document_cert[0]),
         DOCSPACE_OAUTH_CLIENT_METADATA_ALLOW_LOOPBACK="true",
         DOCSPACE_OAUTH_CLIENT_METADATA_MIN_TTL_SECONDS="1",
         DOCSPACE_OAUTH_CLIENT_METADATA_TIMEOUT_SECONDS="1",
@@ -159,6 +161,17 @@ def test_an_agent_signs_in_by_its_document(open_tenant: Kit, documents: Document
     assert console.status_code == 200, console.text
     assert "Metadata document" in console.text and url in console.text
     assert listed["allow_pkce"] is True and listed["redirect_uris"] == [REDIRECT]
+
+
+def test_an_https_document_as_the_mcp_sdk_sends_it(
+    open_tenant: Kit, tls_documents: DocumentServer
+) -> None:
+    path = _path()
+    url = tls_documents.serve(path, document(tls_documents.url(path)))
+    assert url.startswith("https://localhost:")
+    token = _sign_in(open_tenant, url, portal_user(1, admin=False))
+    assert open_tenant.verify(token["id_token"], audience=url)["azp"] == url
+    assert tls_documents.hits[path] == 1
 
 
 def test_the_derived_id_is_not_a_client_id(open_tenant: Kit, documents: DocumentServer) -> None:

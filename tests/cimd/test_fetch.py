@@ -6,7 +6,6 @@ import contextlib
 import secrets
 import socket
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from docspace_oauth.registration.fetch import (
     fetch,
 )
 from docspace_oauth.settings import Settings, UnsafeProductionSettings
-from tests.cimd.conftest import DocumentServer, document
+from tests.cimd.conftest import DocumentServer, document, self_signed
 
 TESTING = Limits(max_bytes=5120, timeout=1.0, min_ttl=60, max_ttl=86400, allow_loopback=True)
 STRICT = Limits(max_bytes=5120, timeout=1.0, min_ttl=60, max_ttl=86400, allow_loopback=False)
@@ -203,61 +202,76 @@ def test_production_refuses_the_loopback_setting():
         Settings(**safe, client_metadata_allow_loopback=True)
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+class _TlsServer:
+    """One https answer from 127.0.0.1 (and ::1) with a certificate for localhost,
+    recording the SNI and the request head it got."""
+
+    def __init__(self, cert: Path, key: Path, body: bytes) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sni: list[str | None] = []
+        self.heads: list[bytes] = []
+        self.context.sni_callback = lambda _sock, name, _context: self.sni.append(name)
+        dual = socket.has_dualstack_ipv6()
+        self.listener = socket.create_server(
+            ("", 0), family=socket.AF_INET6 if dual else socket.AF_INET, dualstack_ipv6=dual
+        )
+        self.port = self.listener.getsockname()[1]
+        self.body = body
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with contextlib.suppress(ssl.SSLError, OSError):
+            tls = self.context.wrap_socket(connection, server_side=True)
+            self.heads.append(tls.recv(65536))
+            tls.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n".encode()
+                + self.body
+            )
+            tls.close()
+        connection.close()
+
+    def close(self) -> None:
+        self.thread.join(timeout=5)
+        self.listener.close()
 
 
 async def test_https_connects_to_the_checked_address_under_the_name(tmp_path):
-    """The connection goes to the address that was checked, with the host's name as TLS SNI,
-    and the certificate is verified (this one is self-signed, so the fetch is refused)."""
-    cert, key = _self_signed(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    seen: list[str | None] = []
-    context.sni_callback = lambda _sock, name, _context: seen.append(name)
-    families = socket.AF_INET6 if socket.has_dualstack_ipv6() else socket.AF_INET
-    listener = socket.create_server(
-        ("", 0), family=families, dualstack_ipv6=families == socket.AF_INET6
+    """The connection goes to the address that was checked, with the host's name as TLS SNI
+    and Host, and the certificate is verified against the name."""
+    cert, key = self_signed(tmp_path)
+    server = _TlsServer(cert, key, b'{"client_id": "ok"}')
+    limits = Limits(
+        max_bytes=5120,
+        timeout=2.0,
+        min_ttl=60,
+        max_ttl=86400,
+        allow_loopback=True,
+        ca_file=str(cert),
     )
-    port = listener.getsockname()[1]
+    try:
+        fetched = await fetch(f"https://localhost:{server.port}/client.json", limits)
+    finally:
+        server.close()
+    assert fetched.document == {"client_id": "ok"}
+    assert server.sni == ["localhost"]
+    assert f"host: localhost:{server.port}".encode() in server.heads[0].lower()
 
-    def serve() -> None:
-        connection, _ = listener.accept()
-        with contextlib.suppress(ssl.SSLError, OSError):
-            context.wrap_socket(connection, server_side=True).close()
-        connection.close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+async def test_an_untrusted_certificate_is_refused(tmp_path):
+    cert, key = self_signed(tmp_path)
+    server = _TlsServer(cert, key, b"{}")
     try:
         with pytest.raises(FetchRefused, match="CERTIFICATE_VERIFY_FAILED"):
-            await fetch(f"https://localhost:{port}/client.json", TESTING)
+            await fetch(f"https://localhost:{server.port}/client.json", TESTING)
     finally:
-        thread.join(timeout=5)
-        listener.close()
-    assert seen == ["localhost"]
+        server.close()
+    assert server.sni == ["localhost"]
+
+
+def test_the_ca_file_must_exist(tmp_path):
+    with pytest.raises(ValueError, match="CLIENT_METADATA_CA_FILE"):
+        Settings(client_metadata_ca_file=str(tmp_path / "missing.pem"))

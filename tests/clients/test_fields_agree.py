@@ -22,8 +22,9 @@ from docspace_oauth.models.base import UTCDateTime
 INTERNAL = {"secret_hash", "previous_secret_hash", "previous_secret_expires_at"}
 # Columns whose wire field has another name or shape (DocSpace's contract names them so).
 RENAMED = {"tenant_id": "tenant", "logout_redirect_uri": "logout_redirect_uris"}
-# Wire fields that no single column holds: derived, or shown once.
-DERIVED = {"authentication_methods", "client_secret"}
+# Wire fields that no column of the clients table holds: derived, shown once, or kept in a
+# table of their own (a metadata document's URL, in client_documents).
+DERIVED = {"authentication_methods", "client_secret", "client_id_metadata_document"}
 # Columns that requests cannot set: given by the server.
 SERVER_SET = {
     "client_id",

@@ -106,6 +106,8 @@ class ClientResponse(ClientInfoResponse):
     backchannel_logout_session_required: bool | None = None
     registration: str = ""
     application_type: str = "web"
+    # A client known by its metadata document's URL (in GET of one client only): the URL.
+    client_id_metadata_document: str = ""
 
     @model_serializer(mode="wrap")
     def _without_default_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -117,6 +119,8 @@ class ClientResponse(ClientInfoResponse):
                 del data["registration"]
             if data.get("application_type") == "web":
                 del data["application_type"]
+            if data.get("client_id_metadata_document") == "":
+                del data["client_id_metadata_document"]
             for name in ("backchannel_logout_uri", "backchannel_logout_session_required"):
                 if data.get(name) is None:
                     data.pop(name, None)
