@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
+from docspace_oauth.api.openapi import problem_response
 from docspace_oauth.callers.dependencies import AdminCaller
 from docspace_oauth.errors import Conflict, NotFound
 from docspace_oauth.models import Resource, TokenFamily
@@ -26,7 +27,11 @@ router = APIRouter(tags=["resources"])
 
 
 @admin_router.post(
-    "", status_code=201, summary="Register a protected resource", dependencies=[JsonBody]
+    "",
+    status_code=201,
+    summary="Register a protected resource",
+    dependencies=[JsonBody],
+    responses={409: problem_response("the tenant already has a resource with this URL")},
 )
 async def create_resource(
     body: CreateResourceRequest, caller: AdminCaller, session: SessionDep, runtime: RuntimeDep
@@ -64,6 +69,7 @@ async def list_resources(
     "/{resource_id}",
     status_code=204,
     summary="Remove a protected resource; every grant for it dies at once",
+    responses={404: problem_response("no such resource in the caller's tenant")},
 )
 async def delete_resource(resource_id: str, caller: AdminCaller, session: SessionDep) -> None:
     url = await session.scalar(
@@ -90,6 +96,7 @@ async def delete_resource(resource_id: str, caller: AdminCaller, session: Sessio
 @router.get(
     "/oauth2/resources/{resource_id}/metadata",
     summary="A registered resource's protected-resource metadata (RFC 9728)",
+    responses={404: problem_response("no such resource")},
 )
 async def resource_metadata(
     resource_id: str, session: SessionDep, runtime: RuntimeDep
