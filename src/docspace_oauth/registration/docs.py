@@ -9,6 +9,7 @@ from typing import Any
 from docspace_oauth.errors import PROBLEM_JSON
 from docspace_oauth.oauth2.answer_docs import (
     BEARER_CHALLENGE,
+    NO_STORE_HEADERS,
     RETRY_AFTER,
     Responses,
     error,
@@ -87,13 +88,18 @@ REGISTER: Responses = {
 # /oauth2/tenants/{tenant_id}/register: a tenant id that is not one is refused before the
 # metadata is read, as the API refuses a bad parameter (problem details).
 _PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Those problem details carry no Cache-Control: they hold nothing secret.
+_MAYBE_NO_STORE = {name: {**h, "required": False} for name, h in NO_STORE_HEADERS.items()}
 REGISTER_IN_TENANT: Responses = {
     **REGISTER,
-    400: {**_INVALID_METADATA, "content": _PROBLEM, "description": (
-        f"{_INVALID_METADATA['description']}; or (problem details) a tenant_id that is not "
-        "a positive 32-bit integer"
-    )},
-}  # fmt: skip
+    400: {
+        **_INVALID_METADATA,
+        "content": _PROBLEM,
+        "headers": _MAYBE_NO_STORE,
+        "description": f"{_INVALID_METADATA['description']}; or (problem details) a "
+        "tenant_id that is not a positive 32-bit integer",
+    },
+}
 READ: Responses = {200: no_store_ok("The registration"), 401: _BAD_TOKEN}
 REPLACE: Responses = {200: no_store_ok("The registration as replaced"), 400: _INVALID_METADATA,
                       401: _BAD_TOKEN}  # fmt: skip
