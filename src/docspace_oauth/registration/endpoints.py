@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth import parsing
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
 from docspace_oauth.api.openapi import problem_response
 from docspace_oauth.callers.dependencies import AdminCaller
@@ -232,6 +233,7 @@ async def list_tokens(caller: AdminCaller, session: SessionDep) -> list[TokenInf
     responses={404: problem_response("no such initial access token in the caller's tenant")},
 )
 async def delete_token(token_id: str, caller: AdminCaller, session: SessionDep) -> Response:
-    if not await service.withdraw_token(session, caller, token_id[:64]):
+    canonical = parsing.uuid_id(token_id)
+    if canonical is None or not await service.withdraw_token(session, caller, canonical):
         raise NotFound("No such initial access token.")
     return Response(status_code=204)

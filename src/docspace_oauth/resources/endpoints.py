@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from docspace_oauth import parsing
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
 from docspace_oauth.api.openapi import problem_response
 from docspace_oauth.callers.dependencies import AdminCaller
@@ -72,9 +73,10 @@ async def list_resources(
     responses={404: problem_response("no such resource in the caller's tenant")},
 )
 async def delete_resource(resource_id: str, caller: AdminCaller, session: SessionDep) -> None:
-    url = await session.scalar(
+    canonical = parsing.uuid_id(resource_id)
+    url = canonical and await session.scalar(
         delete(Resource)
-        .where(Resource.tenant_id == caller.tenant_id, Resource.id == resource_id[:64])
+        .where(Resource.tenant_id == caller.tenant_id, Resource.id == canonical)
         .returning(Resource.url)
     )
     if url is None:
@@ -101,7 +103,8 @@ async def delete_resource(resource_id: str, caller: AdminCaller, session: Sessio
 async def resource_metadata(
     resource_id: str, session: SessionDep, runtime: RuntimeDep
 ) -> ProtectedResourceMetadata:
-    resource = await session.get(Resource, resource_id[:64])
+    canonical = parsing.uuid_id(resource_id)
+    resource = await session.get(Resource, canonical) if canonical else None
     if resource is None:
         raise NotFound("No such resource.")
     return ProtectedResourceMetadata.of(resource, runtime.settings.issuer_url)
