@@ -138,6 +138,7 @@ class World:
             )
         asked = httpx.post(
             f"{self.live.url}/oauth2/device_authorization",
+            data={"client_id": self.apps["device"]},  # beside Basic, which it must match
             auth=(self.apps["device"], self.apps["device secret"]),
             timeout=30,
         )

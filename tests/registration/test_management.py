@@ -217,3 +217,14 @@ def test_an_initial_token_id_with_any_text_is_a_404_problem(tenant: Tenant) -> N
         response = tenant.api("DELETE", f"/tokens/{raw}")
         assert response.status_code == 404, (raw, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_numbers_of_the_policy_and_tokens_are_json_integers(tenant: Tenant) -> None:
+    """What the document says is an integer is one: "5", 5.5 and true are refused (400), as
+    the fuzzer's schema-violating examples expect, never read as numbers."""
+    for value in ("5", 5.5, True):
+        policy = tenant.api("PUT", "/policy", json={"mode": "open", "max_clients": value})
+        issued = tenant.api("POST", "/tokens", json={"uses": value})
+        for response in (policy, issued):
+            assert response.status_code == 400, (value, response.status_code, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
