@@ -14,6 +14,7 @@ encode. Both would be a 500 at the INSERT; `text` refuses them where the request
 from __future__ import annotations
 
 import re
+import uuid
 
 # PostgreSQL's INTEGER, the type of every id and count column that takes request values.
 INT32_MAX = 2**31 - 1
@@ -64,3 +65,15 @@ def text(value: object) -> str | None:
     """Request text that can be stored and compared in the database; None for anything
     else (not a string, or a NUL or lone surrogate in it)."""
     return value if isinstance(value, str) and storable(value) else None
+
+
+def uuid_id(value: str) -> str | None:
+    """The canonical form of an id we issued as a UUID (a client's, a resource's, an initial
+    access token's), or None: what cannot be one is looked up nowhere, so a path segment of
+    any text (NUL included) is a plain "no such thing"."""
+    if len(value) > 64:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None

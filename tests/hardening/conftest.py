@@ -35,6 +35,11 @@ OAUTH_TENANT = 7_000_005
 OAUTH_OTHER_TENANT = 7_000_006
 # The form fuzzer's person (test_fuzz_forms.py): their apps, consents and sessions.
 FORMS_TENANT = 7_000_007
+# test_fuzz_registration.py: the admins whose policy and tokens are fuzzed, a tenant whose
+# policy stays open (where the fuzzer registers), and the device grant's client.
+REGISTRATION_FUZZ_TENANT = 7_000_008
+OPEN_REGISTRATION_TENANT = 7_000_009
+DEVICE_FUZZ_TENANT = 7_000_012  # 7_000_010 and 011: test_races.py
 
 
 @dataclass

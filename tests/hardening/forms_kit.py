@@ -26,7 +26,12 @@ PASSWORD = "a long fuzzing password"
 LOGO_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>'
 )
-NO_FILE = ("", b"", "application/octet-stream")  # a file input left empty, as browsers send it
+NO_FILE = ("", b"", "application/octet-stream")
+DEVICE_GRANTS = [
+    "authorization_code",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+]  # a file input left empty, as browsers send it
 
 # Text a form should refuse or take, never crash on: NUL and control characters (PostgreSQL
 # refuses NUL in text), digits that are not ASCII ("²" passes str.isdigit(), not int()),
@@ -120,6 +125,25 @@ class World:
             response = api.post("/api/2.0/clients", json=client_body())
         assert response.status_code == 201, response.text
         return str(response.json()["client_id"])
+
+    def device_code(self) -> str:
+        """A fresh user code, as a device of the person's device app shows it."""
+        if "device" not in self.apps:
+            with self.live.client(self.api_key) as api:
+                made = api.post("/api/2.0/clients", json=client_body(grant_types=DEVICE_GRANTS))
+            assert made.status_code == 201, made.text
+            self.apps["device"], self.apps["device secret"] = (
+                made.json()["client_id"],
+                made.json()["client_secret"],
+            )
+        asked = httpx.post(
+            f"{self.live.url}/oauth2/device_authorization",
+            data={"client_id": self.apps["device"]},  # beside Basic, which it must match
+            auth=(self.apps["device"], self.apps["device secret"]),
+            timeout=30,
+        )
+        assert asked.status_code == 200, asked.text
+        return str(asked.json()["user_code"])
 
     def app(self, purpose: str) -> str:
         """One app per purpose, made once (each form disables, edits... its own)."""

@@ -23,21 +23,26 @@ DOCSPACE_OAUTH_FUZZ_EXAMPLES raises it for a longer run).
 
 from __future__ import annotations
 
-import collections
-from typing import Any
-
 import httpx
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
 
 from docspace_oauth.models import Role
 from tests.factory import client_body
 from tests.hardening.conftest import FUZZ_TENANT, add_user
-from tests.hardening.fuzz_kit import AREAS, CHECKS, EXCLUDED, FUZZ_EXAMPLES, PAGES, area_operations
+from tests.hardening.fuzz_kit import (
+    AREAS,
+    CHECKS,
+    EXCLUDED,
+    PAGES,
+    Tally,
+    checked_operations,
+    fuzz_settings,
+    negatable,
+)
 from tests.hardening.test_fuzz_forms import FORMS
 
 
@@ -70,12 +75,6 @@ async def fuzz_keys(live_server, db, server_keys) -> dict[str, str]:
     return keys
 
 
-def _negatable(operation: Any) -> bool:
-    """Whether schema-violating data exists for it: a body, or constrained query parameters.
-    A bare string path parameter (the client id) has no value that breaks its schema."""
-    return bool(operation.body) or any(True for _ in operation.query)
-
-
 def test_every_api_operation_is_in_a_fuzzed_area(live_server):
     """Every documented operation is fuzzed here, or as a form by test_fuzz_forms.py, or
     excluded above with its reason."""
@@ -91,41 +90,27 @@ def test_every_api_operation_is_in_a_fuzzed_area(live_server):
         for method in item
         if PAGES.match(path)
     }
-    # authorize (GET, POST), login (GET, POST), consent, logout (GET, POST), its confirmation
-    assert len(pages) == 8, pages
+    # authorize (GET, POST), login (GET, POST), consent, logout (GET, POST), its
+    # confirmation, the device page (GET, POST)
+    assert len(pages) == 10, pages
     assert pages <= {form.route for form in FORMS.values()}, pages
 
 
 @pytest.mark.parametrize("area", ["management", "audit", "sessions"])
 def test_fuzz_every_operation(live_server, fuzz_keys, area):
     schema = schemathesis.openapi.from_url(f"{live_server.url}/openapi.json")
-    operations = list(area_operations(schema, AREAS[area]))
-    documented = {
-        (method.upper(), path)
-        for path, item in schema.raw_schema["paths"].items()
-        for method in item
-        if AREAS[area].match(path)
-    }
-    assert {(op.method.upper(), op.path) for op in operations} == documented
+    operations = checked_operations(schema, area)
     if area == "management":
         assert len(operations) == 30  # 14 client routes and the scopes, under each prefix
 
     pool = Pool(live_server.url, fuzz_keys["user"])
     session = requests.Session()
-    statuses: collections.Counter[tuple[str, int]] = collections.Counter()
-    examples = collections.Counter()
-    failures: dict[str, str] = {}
+    tally = Tally()
 
     def fuzzer(operation, mode):
         has_client_id = "{client_id}" in operation.path
 
-        @settings(
-            max_examples=FUZZ_EXAMPLES,
-            deadline=None,
-            database=None,
-            phases=[Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        )
+        @fuzz_settings()
         @given(
             case=operation.as_strategy(generation_mode=mode),
             role=st.sampled_from(sorted(fuzz_keys)),
@@ -143,35 +128,19 @@ def test_fuzz_every_operation(live_server, fuzz_keys, area):
                     case.body = {}
             headers = {"Authorization": fuzz_keys[role]}
             response = case.call(session=session, headers=headers)
-            examples[mode.value] += 1
-            statuses[(operation.label, response.status_code)] += 1
+            tally.count(operation, mode, response.status_code)
             if response.status_code == 200 and operation.method.upper() == "DELETE":
                 pool.invalidate()
             case.validate_response(response, checks=CHECKS, headers=headers)
 
         return fuzz
 
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if mode.is_negative and not _negatable(operation):
-                continue
-            try:
-                fuzzer(operation, mode)()
-            except (Exception, BaseExceptionGroup) as exc:
-                failures[f"{operation.label} ({mode.value})"] = str(exc)[:3000]
-
+    tally.run(operations, fuzzer, negatable)
     pool.http.close()
-    server_errors = {key: n for key, n in statuses.items() if key[1] >= 500}
-    by_status = collections.Counter(status for _, status in statuses.elements())
-    print(  # the figures docs/security.md quotes
-        f"\nfuzzed {len(operations)} operations: {sum(examples.values())} requests "
-        f"({dict(examples)}), statuses {sorted(by_status.items())}"
-    )
-    assert not server_errors, server_errors
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+    tally.report(f"{len(operations)} operations")
     # The fuzzer reached past authentication and validation: real successes on the routes
     # that act on a client, not only 404s and 400s.
-    reached = {label for (label, status) in statuses if 200 <= status < 300}
+    reached = tally.reached()
     if area != "management":
         return
     for verb in ("GET", "PUT", "PATCH", "DELETE"):

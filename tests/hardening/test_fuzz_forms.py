@@ -1,6 +1,7 @@
 """Hostile input to the HTML forms, sent as a browser sends them: the sign-in form, the
-consent form, every form of the console, and the links that carry query parameters (the
-sign-in and consent pages', the console's search and paging).
+consent form, the device page's form (RFC 8628's user code), every form of the console, and
+the links that carry query parameters (the sign-in, consent and device pages', the console's
+search and paging).
 
 Each example first GETs the page as a browser would (forms_kit.Browser: cookies kept, the
 CSRF token and the other hidden fields read from the HTML), then sends the form from the
@@ -172,6 +173,21 @@ def _sign_in_page(w: World) -> Opened:
     return Opened(w.console, "GET", "/oauth2/login", [], typed, _redirect("/console/clients"))
 
 
+def _device_page(w: World) -> Opened:
+    """The link a device shows (verification_uri_complete): the code filled in."""
+    typed = [("user_code", w.device_code())]
+    return Opened(w.console, "GET", "/oauth2/device", [], typed, _shown('name="user_code"'))
+
+
+def _device(w: World) -> Opened:
+    code = w.device_code()
+    hidden = w.console.page("/oauth2/device")
+    return Opened(
+        w.console, "POST", "/oauth2/device", hidden, [("user_code", code), ("decision", "allow")],
+        _shown('id="device-done"'), stale=w.stale_consent_token,
+    )  # fmt: skip
+
+
 # The console's forms.
 
 
@@ -258,6 +274,8 @@ FORMS = {
     "logout link": Form(("GET", "/oauth2/logout"), _logout_link),
     "logout by POST": Form(("POST", "/oauth2/logout"), _logout_post),
     "logout confirm": Form(("POST", "/oauth2/logout/confirm"), _logout_confirm),
+    "device page": Form(("GET", "/oauth2/device"), _device_page),
+    "device": Form(("POST", "/oauth2/device"), _device),
     "console: create": Form(("POST", "/console/clients/new"), _create),
     "console: edit": Form(
         ("POST", "/console/clients/{client_id}/edit"),

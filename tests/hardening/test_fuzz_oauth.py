@@ -20,12 +20,12 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from tests.hardening.conftest import OAUTH_FUZZ_TENANT
-from tests.hardening.fuzz_kit import AREAS, CHECKS, FUZZ_EXAMPLES, area_operations
+from tests.hardening.fuzz_kit import CHECKS, FUZZ_EXAMPLES, Tally, checked_operations, fuzz_settings
 from tests.oauth2.conftest import REDIRECT, App, Kit, portal_user
 
 # The authorization server's JSON endpoints.
@@ -111,7 +111,7 @@ def _basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def _form_negatable(operation: Any) -> bool:
+def form_negatable(operation: Any) -> bool:
     """A form body can be violated only where its schema constrains something: a required
     parameter, or an enumeration (schemathesis keeps form bodies object-shaped, and every
     value of a form is a string)."""
@@ -127,17 +127,9 @@ def _form_negatable(operation: Any) -> bool:
 def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
     kit, app = oauth_fuzz_client
     schema = schemathesis.openapi.from_url(f"{live_server.url}/openapi.json")
-    area = AREAS["oauth2"]
-    operations = list(area_operations(schema, area))
-    documented = {
-        (method.upper(), path)
-        for path, item in schema.raw_schema["paths"].items()
-        for method in item
-        if area.match(path)
-    }
-    assert {(op.method.upper(), op.path) for op in operations} == documented
+    operations = checked_operations(schema, "oauth2")
     # token, introspect, revoke, userinfo (GET and POST), jwks and the three discovery paths
-    assert len(operations) == 9, sorted(documented)
+    assert len(operations) == 9, [op.label for op in operations]
 
     tokens = Tokens(kit, app)
     good = _basic(app.client_id, app.secret)
@@ -148,9 +140,7 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         "none": None,
     }
     session = requests.Session()
-    statuses: collections.Counter[tuple[str, int]] = collections.Counter()
-    examples: collections.Counter[str] = collections.Counter()
-    failures: dict[str, str] = {}
+    tally = Tally()
 
     def steer_client_request(case: Any, real: str | None) -> None:
         """Aim a positive example at one of the client's own tokens or codes. Credentials in
@@ -190,15 +180,9 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         takes_bearer = path == "/oauth2/userinfo"
         turns = itertools.cycle(SCHEDULE)
 
-        @settings(
-            # Twice the management API's: each example also takes its turn in SCHEDULE,
-            # and requests here are cheap (about 15 ms).
-            max_examples=2 * FUZZ_EXAMPLES,
-            deadline=None,
-            database=None,
-            phases=[Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        )
+        # Twice the management API's: each example also takes its turn in SCHEDULE, and
+        # requests here are cheap (about 15 ms).
+        @fuzz_settings(2 * FUZZ_EXAMPLES)
         @given(
             case=operation.as_strategy(generation_mode=mode),
             form_credentials=st.booleans(),
@@ -229,34 +213,20 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
             else:
                 real = None
             response = case.call(session=session, headers=headers)
-            examples[mode.value] += 1
-            statuses[(operation.label, response.status_code)] += 1
+            tally.count(operation, mode, response.status_code)
             after(case, real, response)
             case.validate_response(response, checks=CHECKS, headers=headers)
 
         return fuzz
 
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if mode.is_negative and not _form_negatable(operation):
-                continue
-            try:
-                fuzzer(operation, mode)()
-            except (Exception, BaseExceptionGroup) as exc:
-                failures[f"{operation.label} ({mode.value})"] = str(exc)[:3000]
-
-    server_errors = {key: n for key, n in statuses.items() if key[1] >= 500}
-    by_status = collections.Counter(status for _, status in statuses.elements())
-    print(  # the figures docs/security.md quotes
-        f"\nfuzzed {len(operations)} oauth2 operations: {sum(examples.values())} requests "
-        f"({dict(examples)}), statuses {sorted(by_status.items())}, "
-        f"real credentials fetched: {dict(tokens.fetched)}\n"
-        + "\n".join(f"  {label} {status}: {n}" for (label, status), n in sorted(statuses.items()))
+    tally.run(operations, fuzzer, form_negatable)
+    tally.report(
+        f"{len(operations)} oauth2 operations",
+        f", real credentials fetched: {dict(tokens.fetched)}",
+        detail=True,
     )
-    assert not server_errors, server_errors
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
     # Past client authentication and the parameters' checks, to real answers.
-    reached = {label for (label, status) in statuses if status == 200}
+    reached = tally.reached(200, 200)
     for label in (
         "POST /oauth2/token",
         "POST /oauth2/introspect",
@@ -264,9 +234,9 @@ def test_fuzz_oauth2_endpoints(live_server, oauth_fuzz_client):
         "GET /oauth2/userinfo",
         "GET /oauth2/jwks",
     ):
-        assert label in reached, (label, sorted(statuses.items()))
+        assert label in reached, (label, sorted(tally.statuses.items()))
     for label, status in (("POST /oauth2/token", 401), ("GET /oauth2/userinfo", 401)):
-        assert (label, status) in statuses, (label, status, sorted(statuses.items()))
+        assert (label, status) in tally.statuses, (label, status, sorted(tally.statuses.items()))
 
 
 def test_openapi_describes_the_oauth_endpoints(live_server):

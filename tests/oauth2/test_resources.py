@@ -186,3 +186,15 @@ def test_removing_a_resource_ends_its_grants(kit: Kit) -> None:
     refused = kit.refresh(app, tokens["refresh_token"])
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_grant"
+
+
+def test_a_resource_id_with_any_text_is_a_404_problem(kit: Kit) -> None:
+    """What the fuzzer sends as an id (NUL, which PostgreSQL refuses in text; non-ASCII;
+    far too long) is no resource: a 404 problem, never a database error."""
+    app = kit.register()
+    for raw in ("a%00b", "%C3%A9", "x" * 300, str(uuid.uuid4())):
+        public = httpx.get(f"{kit.base}/oauth2/resources/{raw}/metadata", timeout=30)
+        removed = kit.manage(app.owner, "DELETE", f"/api/2.0/resources/{raw}")
+        for response in (public, removed):
+            assert response.status_code == 404, (raw, response.status_code, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")

@@ -209,3 +209,22 @@ def test_an_admin_lists_and_withdraws_initial_access_tokens(tenant: Tenant) -> N
     assert tenant.api("DELETE", f"/tokens/{listed[0]['id']}").status_code == 204
     assert tenant.register(web_metadata(), token).status_code == 401
     assert tenant.api("DELETE", f"/tokens/{listed[0]['id']}").status_code == 404
+
+
+def test_an_initial_token_id_with_any_text_is_a_404_problem(tenant: Tenant) -> None:
+    """NUL (which PostgreSQL refuses in text), non-ASCII, too long: no such token, 404."""
+    for raw in ("a%00b", "%C3%A9", "x" * 300):
+        response = tenant.api("DELETE", f"/tokens/{raw}")
+        assert response.status_code == 404, (raw, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_numbers_of_the_policy_and_tokens_are_json_integers(tenant: Tenant) -> None:
+    """What the document says is an integer is one: "5", 5.5 and true are refused (400), as
+    the fuzzer's schema-violating examples expect, never read as numbers."""
+    for value in ("5", 5.5, True):
+        policy = tenant.api("PUT", "/policy", json={"mode": "open", "max_clients": value})
+        issued = tenant.api("POST", "/tokens", json={"uses": value})
+        for response in (policy, issued):
+            assert response.status_code == 400, (value, response.status_code, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")

@@ -61,6 +61,14 @@ def _problem(status: int) -> dict[str, Any]:
     }
 
 
+def problem_response(description: str) -> dict[str, Any]:
+    """A route's own problem answer (a 404, a 409), for its `responses=`."""
+    return {
+        "description": f"Problem details (RFC 9457): {description}",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
 def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
     call = getattr(dependant, "call", None)
     if call is not None:

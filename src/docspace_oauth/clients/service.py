@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth import parsing
 from docspace_oauth.audit.actions import Action
 from docspace_oauth.audit.service import record
 from docspace_oauth.callers.principal import Caller
@@ -38,12 +39,7 @@ class ClientNotFound(NotFound):
 
 def parse_client_id(raw: str) -> str | None:
     """The canonical form of a client id, or None when it cannot be one."""
-    if len(raw) > 64:
-        return None
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        return None
+    return parsing.uuid_id(raw)
 
 
 def can_manage(caller: Caller, client: ClientData) -> bool:

@@ -18,12 +18,18 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.models import DeviceAuthorization
 from docspace_oauth.oauth2 import browser, client_auth, device, repository
+from docspace_oauth.oauth2.answer_docs import CLIENT_ERRORS, no_store_ok
 from docspace_oauth.oauth2.api_tokens import api_audience
 from docspace_oauth.oauth2.authorize import LOGIN_PATH, audience_for
 from docspace_oauth.oauth2.consent import record_consent
 from docspace_oauth.oauth2.endpoints import _oauth_form, browser_form
 from docspace_oauth.oauth2.errors import NO_STORE, CrossOriginRefused, ErrorPage
 from docspace_oauth.oauth2.page_docs import form_body, page_responses
+from docspace_oauth.oauth2.schemas import (
+    CLIENT_SECURITY,
+    DEVICE_AUTHORIZATION_REQUEST,
+    DeviceAuthorizationResponse,
+)
 from docspace_oauth.oauth2.state import AuthServer, AuthServerDep, client_ip
 from docspace_oauth.scopes.catalogue import BY_NAME
 from docspace_oauth.security.hashing import keyed_hash
@@ -38,6 +44,12 @@ DEVICE_AUTHORIZATION_PATH = "/oauth2/device_authorization"
     DEVICE_AUTHORIZATION_PATH,
     summary="Device authorization request (RFC 8628 3.1); the client authenticates as at "
     "the token endpoint, a public client by its client_id",
+    response_model=DeviceAuthorizationResponse,
+    responses={
+        200: no_store_ok("A device code, and the user code the device shows"),
+        **CLIENT_ERRORS,
+    },
+    openapi_extra={"requestBody": DEVICE_AUTHORIZATION_REQUEST, "security": CLIENT_SECURITY},
 )
 async def device_authorization(request: Request, server: AuthServerDep) -> Response:
     form = await _oauth_form(request)

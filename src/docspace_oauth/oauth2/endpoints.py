@@ -19,6 +19,7 @@ from docspace_oauth.clients.schemas import GrantType
 from docspace_oauth.oauth2 import authorize as authorization
 from docspace_oauth.oauth2 import client_auth, consent, device, grants, introspection, keys
 from docspace_oauth.oauth2 import sign_in as sign_in_pages
+from docspace_oauth.oauth2.answer_docs import BEARER_CHALLENGE, CLIENT_ERRORS, error, ok
 from docspace_oauth.oauth2.discovery import metadata
 from docspace_oauth.oauth2.errors import (
     NO_STORE,
@@ -38,7 +39,6 @@ from docspace_oauth.oauth2.schemas import (
     USERINFO_REQUEST,
     IntrospectionResponse,
     JWKSet,
-    OAuth2ErrorResponse,
     ServerMetadata,
     TokenResponse,
     UserInfoResponse,
@@ -56,71 +56,22 @@ _GRANTS = {
     GrantType.DEVICE_CODE.value: device.device_code,
 }
 
-# What the OpenAPI document says each JSON endpoint answers. Errors are RFC 6749 JSON
-# (OAuth2ErrorResponse, application/json); a body over the size limit is a 413 problem
-# (added by api.openapi for every operation with a request body).
-
-
-def _header(description: str, pattern: str, *, required: bool = True) -> dict[str, Any]:
-    return {
-        "description": description,
-        "required": required,
-        "schema": {"type": "string", "pattern": pattern},
-    }
-
-
-_NO_STORE_HEADER = {"Cache-Control": _header("Never cached", "^no-store$")}
-
-
-def _error(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "model": OAuth2ErrorResponse,
-        "description": description,
-        "headers": {**_NO_STORE_HEADER, **headers},
-    }
-
-
-_BASIC_CHALLENGE = _header("A Basic challenge (RFC 6749 section 5.2)", "^Basic ")
-_BEARER_CHALLENGE = _header(
-    "A Bearer challenge, with the error when a token was sent (RFC 6750 section 3)", "^Bearer "
-)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error(
-        "invalid_request (not form-encoded, a parameter missing or repeated, two client "
-        "authentication methods), invalid_grant, unauthorized_client, "
-        "unsupported_grant_type or invalid_scope"
-    ),
-    401: _error(
-        "invalid_client: no, unknown or wrong client credentials",
-        **{"WWW-Authenticate": _BASIC_CHALLENGE},
-    ),
-    429: _error(
-        "invalid_client, after too many failed authentications of this client_id from "
-        "this address; even the right secret waits",
-        **{"Retry-After": _header("Seconds until the block ends", "^[1-9][0-9]*$")},
-    ),
-}
 _BEARER_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _error(
+    401: error(
         "invalid_request without a token; invalid_token for a token that is malformed, "
         "forged, expired or revoked",
-        **{"WWW-Authenticate": _BEARER_CHALLENGE},
+        **{"WWW-Authenticate": BEARER_CHALLENGE},
     ),
-    403: _error(
+    403: error(
         "insufficient_scope: not a user's token, or without the openid scope",
-        **{"WWW-Authenticate": _BEARER_CHALLENGE},
+        **{"WWW-Authenticate": BEARER_CHALLENGE},
     ),
 }
 _BEARER_SECURITY: list[dict[str, list[str]]] = [{BEARER_TOKEN: []}]
 _PUBLIC = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 
 
-def _ok(description: str, cache_control: str = "^no-store$") -> dict[str, Any]:
-    cache = _header("Tokens and user data: no-store; keys and metadata: public", cache_control)
-    return {"description": description, "headers": {"Cache-Control": cache}}
-
-
-_METADATA: dict[int | str, dict[str, Any]] = {200: _ok("The metadata", "^public")}
+_METADATA: dict[int | str, dict[str, Any]] = {200: ok("The metadata", "^public")}
 
 
 _MAX_FIELDS = 64
@@ -276,7 +227,7 @@ async def sign_in(request: Request, server: AuthServerDep) -> Response:
     summary="Exchange a grant for tokens",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses={200: _ok("The tokens"), **_ERRORS},
+    responses={200: ok("The tokens"), **CLIENT_ERRORS},
     openapi_extra={"requestBody": TOKEN_REQUEST, "security": CLIENT_SECURITY},
 )
 async def token(request: Request) -> Response:
@@ -329,7 +280,7 @@ async def _token_and_client(
     'that is not a live token, is `{"active": false}`.',
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
-    responses={200: _ok("The token's state"), **_ERRORS},
+    responses={200: ok("The token's state"), **CLIENT_ERRORS},
     openapi_extra={"requestBody": INTROSPECTION_REQUEST, "security": CLIENT_SECURITY},
 )
 async def introspect(request: Request) -> Response:
@@ -344,7 +295,7 @@ async def introspect(request: Request) -> Response:
     "/oauth2/revoke",
     summary="Token revocation (RFC 7009)",
     response_class=Response,
-    responses={200: _ok("Revoked, or nothing to revoke (an empty body)"), **_ERRORS},
+    responses={200: ok("Revoked, or nothing to revoke (an empty body)"), **CLIENT_ERRORS},
     openapi_extra={"requestBody": REVOCATION_REQUEST, "security": CLIENT_SECURITY},
 )
 async def revoke(request: Request) -> Response:
@@ -373,7 +324,7 @@ def _bearer(request: Request, form: dict[str, str] | None) -> str:
     summary="OpenID Connect userinfo for the bearer access token",
     response_model=UserInfoResponse,
     response_model_exclude_none=True,
-    responses={200: _ok("The user the token speaks for"), **_BEARER_ERRORS},
+    responses={200: ok("The user the token speaks for"), **_BEARER_ERRORS},
     openapi_extra={"security": _BEARER_SECURITY},
 )
 async def userinfo(request: Request, server: AuthServerDep) -> Response:
@@ -388,8 +339,8 @@ async def userinfo(request: Request, server: AuthServerDep) -> Response:
     response_model=UserInfoResponse,
     response_model_exclude_none=True,
     responses={
-        200: _ok("The user the token speaks for"),
-        400: _error("invalid_request: a body that is not form-encoded, or a repeated parameter"),
+        200: ok("The user the token speaks for"),
+        400: error("invalid_request: a body that is not form-encoded, or a repeated parameter"),
         **_BEARER_ERRORS,
     },
     # The token may come in the form instead (RFC 6750 section 2.2): hence the empty option.
@@ -406,7 +357,7 @@ async def userinfo_post(request: Request, server: AuthServerDep) -> Response:
     "/oauth2/jwks",
     summary="The token-signing keys (JWK set)",
     response_model=JWKSet,
-    responses={200: _ok("The current key and, for a token lifetime, retired ones", "^public")},
+    responses={200: ok("The current key and, for a token lifetime, retired ones", "^public")},
 )
 async def jwks(server: AuthServerDep) -> Response:
     async with server.transaction(write=False) as session:

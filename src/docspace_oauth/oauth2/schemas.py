@@ -62,6 +62,17 @@ class UserInfoResponse(BaseModel):
     email: str | None = None
 
 
+class DeviceAuthorizationResponse(BaseModel):
+    """RFC 8628 section 3.2."""
+
+    device_code: str = Field(description="Opaque; the device polls the token endpoint with it.")
+    user_code: str = Field(description="What the person types on the verification page.")
+    verification_uri: str
+    verification_uri_complete: str = Field(description="verification_uri with the user code.")
+    expires_in: int
+    interval: int = Field(description="Seconds to wait between polls.")
+
+
 class JWK(BaseModel):
     """A public signing key (RFC 7517): EC P-256 (crv, x, y) or RSA (n, e)."""
 
@@ -134,6 +145,16 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "An access token this server issued (RFC 6750). Never taken from "
         "the query string.",
     },
+}
+# RFC 7591's initial access token and RFC 7592's registration access token: opaque bearer
+# tokens, not the access tokens above.
+REGISTRATION_BEARER = "registration_bearer"
+SECURITY_SCHEMES[REGISTRATION_BEARER] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "At /oauth2/register: an initial access token an admin issued "
+    "(/api/2.0/registration/tokens), optional when the tenant's policy is open. At "
+    "/oauth2/register/{client_id}: the registration access token its registration returned.",
 }
 CLIENT_SECURITY: list[dict[str, list[str]]] = [{CLIENT_BASIC: []}, {}]
 
@@ -228,4 +249,19 @@ USERINFO_REQUEST = _form(
     },
     required=[],
     body_required=False,
+)
+DEVICE_AUTHORIZATION_REQUEST = _form(
+    {
+        "scope": {
+            **_TEXT,
+            "description": "Space-separated scopes the client may ask for; more is "
+            "invalid_scope. Absent: the client's registered scopes.",
+        },
+        "resource": {
+            **_TEXT,
+            "description": "RFC 8707: only this server's own API; another is invalid_target.",
+        },
+        **_CLIENT_FIELDS,
+    },
+    required=[],
 )

@@ -14,12 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from docspace_oauth import parsing
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
+from docspace_oauth.api.openapi import problem_response
 from docspace_oauth.callers.dependencies import AdminCaller
 from docspace_oauth.errors import NotFound
 from docspace_oauth.oauth2.errors import NO_STORE
 from docspace_oauth.ops.middleware import client_ip
-from docspace_oauth.registration import repository, service
+from docspace_oauth.registration import docs, repository, service
 from docspace_oauth.registration.schemas import (
     InvalidClientMetadata,
     Metadata,
@@ -91,15 +93,21 @@ _REGISTER_DOC = {
     "summary": "Register a client (RFC 7591); the secrets are shown this once",
     "response_model": RegistrationResponse,
     "status_code": 201,
+    "openapi_extra": {"requestBody": docs.METADATA_BODY, "security": docs.REGISTER_SECURITY},
 }
+_MANAGE = {"security": docs.MANAGE_SECURITY}
 
 
-@router.post("/oauth2/register", **_REGISTER_DOC)  # type: ignore[arg-type]
+@router.post("/oauth2/register", responses=docs.REGISTER, **_REGISTER_DOC)  # type: ignore[arg-type]
 async def register(request: Request, session: SessionDep) -> Response:
     return await _register(request, session, None)
 
 
-@router.post("/oauth2/tenants/{tenant_id}/register", **_REGISTER_DOC)  # type: ignore[arg-type]
+@router.post(
+    "/oauth2/tenants/{tenant_id}/register",
+    responses=docs.REGISTER_IN_TENANT,
+    **_REGISTER_DOC,  # type: ignore[arg-type]
+)
 async def register_in_tenant(
     tenant_id: TenantId, request: Request, session: SessionDep
 ) -> Response:
@@ -111,7 +119,13 @@ def _auth_method(allow_pkce: bool) -> str:
     return "none" if allow_pkce else "client_secret_basic"
 
 
-@router.get("/oauth2/register/{client_id}", summary="Read a registration (RFC 7592)")
+@router.get(
+    "/oauth2/register/{client_id}",
+    summary="Read a registration (RFC 7592)",
+    response_model=RegistrationResponse,
+    responses=docs.READ,
+    openapi_extra=_MANAGE,
+)
 async def read_registration(
     client_id: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
@@ -124,7 +138,13 @@ async def read_registration(
     return _answer(body, 200)
 
 
-@router.put("/oauth2/register/{client_id}", summary="Replace a registration (RFC 7592)")
+@router.put(
+    "/oauth2/register/{client_id}",
+    summary="Replace a registration (RFC 7592)",
+    response_model=RegistrationResponse,
+    responses=docs.REPLACE,
+    openapi_extra={**_MANAGE, "requestBody": docs.METADATA_BODY},
+)
 async def update_registration(
     client_id: str, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
@@ -160,6 +180,8 @@ async def _metadata_body(request: Request) -> dict[str, object]:
     "/oauth2/register/{client_id}",
     status_code=204,
     summary="Delete a registration (RFC 7592); every token the client holds dies at once",
+    responses=docs.DELETE,
+    openapi_extra=_MANAGE,
 )
 async def delete_registration(
     client_id: str, request: Request, session: SessionDep, runtime: RuntimeDep
@@ -205,9 +227,13 @@ async def list_tokens(caller: AdminCaller, session: SessionDep) -> list[TokenInf
 
 
 @admin_router.delete(
-    "/tokens/{token_id}", status_code=204, summary="Withdraw an initial access token"
+    "/tokens/{token_id}",
+    status_code=204,
+    summary="Withdraw an initial access token",
+    responses={404: problem_response("no such initial access token in the caller's tenant")},
 )
 async def delete_token(token_id: str, caller: AdminCaller, session: SessionDep) -> Response:
-    if not await service.withdraw_token(session, caller, token_id[:64]):
+    canonical = parsing.uuid_id(token_id)
+    if canonical is None or not await service.withdraw_token(session, caller, canonical):
         raise NotFound("No such initial access token.")
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from docspace_oauth.models import RegistrationToken
 from docspace_oauth.registration.schemas import Mode
@@ -25,13 +25,14 @@ class PolicyBody(BaseModel):
         description="closed: nobody registers; token: with an initial access token only; "
         "open: public PKCE clients without a token too, within the limits below."
     )
-    max_clients: int = Field(
+    # Strict: the document says integer, so "5", 5.5 and true are refused, not read.
+    max_clients: StrictInt = Field(
         default=DEFAULT_MAX_CLIENTS,
         ge=0,
         le=100_000,
         description="Open registration stops at this many self-registered clients.",
     )
-    per_address_per_hour: int = Field(
+    per_address_per_hour: StrictInt = Field(
         default=DEFAULT_PER_ADDRESS_PER_HOUR,
         ge=0,
         le=10_000,
@@ -53,8 +54,8 @@ class PolicyBody(BaseModel):
 class IssueTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uses: int = Field(default=1, ge=1, le=10_000, description="Registrations it allows.")
-    expires_in: int = Field(
+    uses: StrictInt = Field(default=1, ge=1, le=10_000, description="Registrations it allows.")
+    expires_in: StrictInt = Field(
         default=86_400,
         ge=60,
         le=int(MAX_TOKEN_TTL.total_seconds()),

@@ -10,7 +10,9 @@ from fastapi import APIRouter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from docspace_oauth import parsing
 from docspace_oauth.api.dependencies import JsonBody, RateLimit
+from docspace_oauth.api.openapi import problem_response
 from docspace_oauth.callers.dependencies import AdminCaller
 from docspace_oauth.errors import Conflict, NotFound
 from docspace_oauth.models import Resource, TokenFamily
@@ -26,7 +28,11 @@ router = APIRouter(tags=["resources"])
 
 
 @admin_router.post(
-    "", status_code=201, summary="Register a protected resource", dependencies=[JsonBody]
+    "",
+    status_code=201,
+    summary="Register a protected resource",
+    dependencies=[JsonBody],
+    responses={409: problem_response("the tenant already has a resource with this URL")},
 )
 async def create_resource(
     body: CreateResourceRequest, caller: AdminCaller, session: SessionDep, runtime: RuntimeDep
@@ -64,11 +70,13 @@ async def list_resources(
     "/{resource_id}",
     status_code=204,
     summary="Remove a protected resource; every grant for it dies at once",
+    responses={404: problem_response("no such resource in the caller's tenant")},
 )
 async def delete_resource(resource_id: str, caller: AdminCaller, session: SessionDep) -> None:
-    url = await session.scalar(
+    canonical = parsing.uuid_id(resource_id)
+    url = canonical and await session.scalar(
         delete(Resource)
-        .where(Resource.tenant_id == caller.tenant_id, Resource.id == resource_id[:64])
+        .where(Resource.tenant_id == caller.tenant_id, Resource.id == canonical)
         .returning(Resource.url)
     )
     if url is None:
@@ -90,11 +98,13 @@ async def delete_resource(resource_id: str, caller: AdminCaller, session: Sessio
 @router.get(
     "/oauth2/resources/{resource_id}/metadata",
     summary="A registered resource's protected-resource metadata (RFC 9728)",
+    responses={404: problem_response("no such resource")},
 )
 async def resource_metadata(
     resource_id: str, session: SessionDep, runtime: RuntimeDep
 ) -> ProtectedResourceMetadata:
-    resource = await session.get(Resource, resource_id[:64])
+    canonical = parsing.uuid_id(resource_id)
+    resource = await session.get(Resource, canonical) if canonical else None
     if resource is None:
         raise NotFound("No such resource.")
     return ProtectedResourceMetadata.of(resource, runtime.settings.issuer_url)
