@@ -158,7 +158,9 @@ def test_who_may_end_whose_session(
     assert phone.get("/api/2.0/sessions").status_code == 403
 
 
-@pytest.mark.parametrize("session_id", ["x" * 65, "nope"], ids=["too-long", "unknown"])
+@pytest.mark.parametrize(
+    "session_id", ["x" * 65, "nope", "a%00b"], ids=["too-long", "unknown", "nul"]
+)
 def test_a_bad_session_id_is_a_problem(live_server: LiveServer, session_id: str) -> None:
     with live_server.client(live_server.keys["admin"]) as admin:
         answer = admin.delete(f"/api/2.0/sessions/{session_id}")

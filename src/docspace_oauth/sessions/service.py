@@ -15,6 +15,7 @@ from docspace_oauth.callers import roles
 from docspace_oauth.callers.principal import Caller
 from docspace_oauth.errors import NotFound
 from docspace_oauth.models import EndReason, utcnow
+from docspace_oauth.parsing import storable
 from docspace_oauth.sessions import repository
 from docspace_oauth.sessions.repository import SessionView
 
@@ -35,7 +36,8 @@ async def of_tenant(session: AsyncSession, caller: Caller) -> list[SessionView]:
 
 async def end(session: AsyncSession, caller: Caller, session_id: str) -> str:
     """End one session: the caller's own, or (an admin) any of the tenant's."""
-    row = await repository.get(session, session_id)
+    # Text no database can hold (a NUL: PostgreSQL refuses it) names no session either.
+    row = await repository.get(session, session_id) if storable(session_id) else None
     now = utcnow()
     if (
         row is None
