@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -136,6 +137,37 @@ def run_cli(
     )
 
 
+def run_cli_here(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """run_cli's command run in this process by Typer's CliRunner: the same app and code,
+    without a console script's start-up (a second or more of imports, hundreds of times a
+    run). For the helpers that set up users; a test about the process itself uses run_cli.
+
+    In a thread of its own: the command's asyncio.run cannot start where a loop is already
+    running in this thread (Playwright's sync API keeps one for the browser)."""
+    from typer.testing import CliRunner
+
+    from docspace_oauth.cli.main import app
+
+    # The command sees exactly `env`'s DOCSPACE_OAUTH_ settings, as the subprocess would.
+    overrides: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith("DOCSPACE_OAUTH_") and k not in env
+    }
+    overrides.update({k: v for k, v in env.items() if k.startswith("DOCSPACE_OAUTH_")})
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(
+            CliRunner().invoke, app, list(args), input=stdin, env=overrides
+        ).result()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # What the console script would have printed as its traceback.
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["docspace-oauth", *args], result.exit_code, result.stdout, stderr
+    )
+
+
 @dataclass
 class ServerProcess:
     url: str
@@ -222,7 +254,7 @@ class LiveServer:
         args = ["users", "create", email, "--role", role, "--tenant", str(tenant)]
         if password is not None:
             args.append("--password-stdin")
-        result = run_cli(self.env, *args, stdin=(password + "\n") if password else None)
+        result = run_cli_here(self.env, *args, stdin=(password + "\n") if password else None)
         assert result.returncode == 0, result.stderr
         key = result.stdout.strip().splitlines()[-1]
         assert API_KEY_LINE.match(key), result.stdout
