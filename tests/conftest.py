@@ -58,7 +58,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every test of one database before any of the next.
+    """Run every test of one database before any of the next, a module's tests together.
 
     pytest's own reordering interleaves the session-scoped `database_kind` with
     `@pytest.mark.parametrize`, which would restart the session's live server at nearly every
@@ -69,8 +69,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         return str(callspec.params.get("database_kind", "")) if callspec else ""
 
+    # pytest's reordering also scatters a module's tests across the run (those with
+    # parametrize of their own especially), and each return to a module sets its
+    # module-scoped fixtures up again: a server started per test instead of per module. So
+    # within a database, a module's tests stay together too, in the order they came.
     kinds = list(dict.fromkeys(database(item) for item in items))
-    items.sort(key=lambda item: kinds.index(database(item)))
+    modules = list(dict.fromkeys(item.nodeid.split("::", 1)[0] for item in items))
+    rank = {name: index for index, name in enumerate(modules)}
+    items.sort(key=lambda item: (kinds.index(database(item)), rank[item.nodeid.split("::", 1)[0]]))
 
 
 def _free_port() -> int:
