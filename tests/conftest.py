@@ -148,7 +148,8 @@ def run_cli_here(
 ) -> subprocess.CompletedProcess[str]:
     """run_cli's command run in this process by Typer's CliRunner: the same app and code,
     without a console script's start-up (a second or more of imports, hundreds of times a
-    run). For the helpers that set up users; a test about the process itself uses run_cli.
+    run). For helpers and for tests of a command's behaviour; a test about the console
+    script or the process itself (tests/cli/test_entry_point.py, tests/users) uses run_cli.
 
     In a thread of its own: the command's asyncio.run cannot start where a loop is already
     running in this thread (Playwright's sync API keeps one for the browser)."""
@@ -156,11 +157,12 @@ def run_cli_here(
 
     from docspace_oauth.cli.main import app
 
-    # The command sees exactly `env`'s DOCSPACE_OAUTH_ settings, as the subprocess would.
+    # The command sees exactly `env`'s DOCSPACE_OAUTH_ settings, as the subprocess would,
+    # and whatever else `env` sets (COLUMNS, XDG_CONFIG_HOME).
     overrides: dict[str, str | None] = {
         k: None for k in os.environ if k.startswith("DOCSPACE_OAUTH_") and k not in env
     }
-    overrides.update({k: v for k, v in env.items() if k.startswith("DOCSPACE_OAUTH_")})
+    overrides.update({k: v for k, v in env.items() if os.environ.get(k) != v})
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(
             CliRunner().invoke, app, list(args), input=stdin, env=overrides
