@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every test of one database before any of the next.
+    """Run every test of one database before any of the next, a module's tests together.
 
     pytest's own reordering interleaves the session-scoped `database_kind` with
     `@pytest.mark.parametrize`, which would restart the session's live server at nearly every
@@ -68,8 +69,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         return str(callspec.params.get("database_kind", "")) if callspec else ""
 
+    # pytest's reordering also scatters a module's tests across the run (those with
+    # parametrize of their own especially), and each return to a module sets its
+    # module-scoped fixtures up again: a server started per test instead of per module. So
+    # within a database, a module's tests stay together too, in the order they came.
     kinds = list(dict.fromkeys(database(item) for item in items))
-    items.sort(key=lambda item: kinds.index(database(item)))
+    modules = list(dict.fromkeys(item.nodeid.split("::", 1)[0] for item in items))
+    rank = {name: index for index, name in enumerate(modules)}
+    items.sort(key=lambda item: (kinds.index(database(item)), rank[item.nodeid.split("::", 1)[0]]))
 
 
 def _free_port() -> int:
@@ -133,6 +140,39 @@ def run_cli(
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def run_cli_here(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """run_cli's command run in this process by Typer's CliRunner: the same app and code,
+    without a console script's start-up (a second or more of imports, hundreds of times a
+    run). For helpers and for tests of a command's behaviour; a test about the console
+    script or the process itself (tests/cli/test_entry_point.py, tests/users) uses run_cli.
+
+    In a thread of its own: the command's asyncio.run cannot start where a loop is already
+    running in this thread (Playwright's sync API keeps one for the browser)."""
+    from typer.testing import CliRunner
+
+    from docspace_oauth.cli.main import app
+
+    # The command sees exactly `env`'s DOCSPACE_OAUTH_ settings, as the subprocess would,
+    # and whatever else `env` sets (COLUMNS, XDG_CONFIG_HOME).
+    overrides: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith("DOCSPACE_OAUTH_") and k not in env
+    }
+    overrides.update({k: v for k, v in env.items() if os.environ.get(k) != v})
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(
+            CliRunner().invoke, app, list(args), input=stdin, env=overrides
+        ).result()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # What the console script would have printed as its traceback.
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["docspace-oauth", *args], result.exit_code, result.stdout, stderr
     )
 
 
@@ -222,7 +262,7 @@ class LiveServer:
         args = ["users", "create", email, "--role", role, "--tenant", str(tenant)]
         if password is not None:
             args.append("--password-stdin")
-        result = run_cli(self.env, *args, stdin=(password + "\n") if password else None)
+        result = run_cli_here(self.env, *args, stdin=(password + "\n") if password else None)
         assert result.returncode == 0, result.stderr
         key = result.stdout.strip().splitlines()[-1]
         assert API_KEY_LINE.match(key), result.stdout

@@ -123,7 +123,7 @@ async def test_the_database_refuses_to_rewrite_history(live_server, db):
 def test_cli_audit_lists_events_as_json(live_server):
     import json
 
-    from tests.conftest import run_cli
+    from tests.conftest import run_cli_here
 
     tenant, admin, user = _tenant_admin(live_server)
     with live_server.client(admin) as http:
@@ -135,13 +135,13 @@ def test_cli_audit_lists_events_as_json(live_server):
         "DOCSPACE_OAUTH_API_KEY": admin,
         "COLUMNS": "200",
     }
-    result = run_cli(env, "audit", "--client-id", client_id, "--json")
+    result = run_cli_here(env, "audit", "--client-id", client_id, "--json")
     assert result.returncode == 0, result.stderr
     assert [e["action"] for e in json.loads(result.stdout)] == [
         "client.activation",
         "client.create",
     ]
-    table = run_cli(env, "audit", "--action", "client.create")
+    table = run_cli_here(env, "audit", "--action", "client.create")
     assert table.returncode == 0 and "client.create" in table.stdout
-    denied = run_cli({**env, "DOCSPACE_OAUTH_API_KEY": user}, "audit")
+    denied = run_cli_here({**env, "DOCSPACE_OAUTH_API_KEY": user}, "audit")
     assert denied.returncode == 4

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.conftest import LiveServer, run_cli
+from tests.conftest import LiveServer, run_cli_here
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factory import client_body
 
@@ -106,7 +106,7 @@ def test_login_then_remote_commands_use_the_stored_token(
     assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
 
     # A remote command with no API key: the stored token speaks for the user.
-    listed = run_cli(env, "--url", live_server.url, "--json", "clients", "list")
+    listed = run_cli_here(env, "--url", live_server.url, "--json", "clients", "list")
     assert listed.returncode == 0, listed.stderr
     assert client_id in listed.stdout
 
@@ -116,7 +116,7 @@ def test_login_then_remote_commands_use_the_stored_token(
     entry = saved[live_server.url]
     entry["expires_at"] = 0
     stored.write_text(json.dumps(saved))
-    again = run_cli(env, "--url", live_server.url, "--json", "clients", "list")
+    again = run_cli_here(env, "--url", live_server.url, "--json", "clients", "list")
     assert again.returncode == 0, again.stderr
     renewed = json.loads(stored.read_text())[live_server.url]
     assert renewed["refresh_token"] != entry["refresh_token"]
@@ -127,7 +127,7 @@ def test_login_then_remote_commands_use_the_stored_token(
     with live_server.client(key) as http:
         withdrawn = http.delete(f"/api/2.0/clients/{client_id}/revoke")
     assert withdrawn.status_code == 200, withdrawn.text
-    refused = run_cli(env, "--url", live_server.url, "clients", "list")
+    refused = run_cli_here(env, "--url", live_server.url, "clients", "list")
     assert refused.returncode == 4, refused.stdout + refused.stderr
 
 

@@ -33,7 +33,7 @@ from docspace_oauth.oauth2.state import AuthServer, open_auth_server
 from docspace_oauth.security import hashing
 from docspace_oauth.settings import Settings, UnsafeProductionSettings
 from docspace_oauth.users import service as users
-from tests.conftest import SIGNATURE_SECRET, LiveServer, ServerProcess, run_cli, start_server
+from tests.conftest import SIGNATURE_SECRET, LiveServer, ServerProcess, run_cli_here, start_server
 from tests.factory import client_body
 from tests.oauth2.conftest import (
     REDIRECT,
@@ -65,7 +65,7 @@ def local_admin(live: LiveServer, tenant: int) -> Actor:
 
 
 def tenant_urls(live: LiveServer) -> dict[int, str]:
-    listed = run_cli(live.env, "tenants", "list", "--json")
+    listed = run_cli_here(live.env, "tenants", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     return {row["id"]: row["url"] for row in json.loads(listed.stdout)}
 
@@ -100,15 +100,17 @@ def test_tenants_set_url_moves_the_audience_of_live_grants(
     app = kit.register(admin)
     token = kit.tokens(app, admin)
     portal = f"https://portal-{admin.tenant_id}.example.com"
-    changed = run_cli(live_server.env, "tenants", "set-url", str(admin.tenant_id), portal + "/")
+    changed = run_cli_here(
+        live_server.env, "tenants", "set-url", str(admin.tenant_id), portal + "/"
+    )
     assert changed.returncode == 0, changed.stderr
     assert tenant_urls(live_server)[admin.tenant_id] == portal
     refreshed = kit.refresh(app, token["refresh_token"]).json()
     assert kit.verify(refreshed["access_token"], audience=portal)["tid"] == admin.tenant_id
     # A URL is one tenant's only, and must be a URL.
-    taken = run_cli(live_server.env, "tenants", "set-url", str(_fresh_tenant()), portal)
+    taken = run_cli_here(live_server.env, "tenants", "set-url", str(_fresh_tenant()), portal)
     assert taken.returncode == 8 and "already" in taken.stderr  # ExitCode.CONFLICT
-    assert run_cli(live_server.env, "tenants", "set-url", "5", "not a url").returncode == 5
+    assert run_cli_here(live_server.env, "tenants", "set-url", "5", "not a url").returncode == 5
 
 
 def test_a_portal_tenants_machine_token_is_not_tenant_ones(kit: Kit) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli_here
 from tests.oauth2.conftest import form_data, hidden_fields
 
 PASSWORD = "correct horse battery staple"
@@ -22,7 +22,7 @@ def local_user(env: dict[str, str]) -> str:
     """A user of tenant 1 who signs in with PASSWORD; their email."""
     email = f"person-{secrets.token_hex(4)}@example.com"
     args = ("users", "create", email, "--tenant", "1", "--password-stdin")
-    result = run_cli(env, *args, stdin=PASSWORD + "\n")
+    result = run_cli_here(env, *args, stdin=PASSWORD + "\n")
     assert result.returncode == 0, result.stderr
     return email
 

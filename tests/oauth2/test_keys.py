@@ -21,7 +21,13 @@ from docspace_oauth.db.migrate import upgrade
 from docspace_oauth.models import SigningKey
 from docspace_oauth.oauth2 import keys
 from docspace_oauth.security.server_keys import ServerKeys
-from tests.conftest import POSTGRES_ADMIN_URL, LiveServer, ServerProcess, _postgres_admin, run_cli
+from tests.conftest import (
+    POSTGRES_ADMIN_URL,
+    LiveServer,
+    ServerProcess,
+    _postgres_admin,
+    run_cli_here,
+)
 from tests.oauth2.conftest import Kit
 
 
@@ -129,9 +135,9 @@ def test_rotate_while_serving(kit: Kit, live_server: LiveServer, sibling: Server
     before = kit.tokens(app)
     old_kid = pyjwt.get_unverified_header(before["access_token"])["kid"]
 
-    result = run_cli(live_server.env, "keys", "rotate")
+    result = run_cli_here(live_server.env, "keys", "rotate")
     assert result.returncode == 0, result.stderr
-    listed = run_cli(live_server.env, "keys", "list", "--json")
+    listed = run_cli_here(live_server.env, "keys", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     new_kid = rows[0]["kid"]

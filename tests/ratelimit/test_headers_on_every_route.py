@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ServerProcess, run_cli, start_server
+from tests.conftest import ServerProcess, run_cli_here, start_server
 from tests.factory import client_body
 
 # Limits on, high enough that the walk never meets them; an hour-long window.
@@ -154,7 +154,7 @@ def limited(database_url: str) -> Iterator[tuple[ServerProcess, str]]:
     server = start_server(database_url, **GENEROUS)
     try:
         ADMIN["email"] = email = f"headers-{uuid.uuid4().hex[:8]}@example.com"
-        result = run_cli(
+        result = run_cli_here(
             server.env,
             *("users", "create", email, "--role", "admin", "--tenant", "9"),
             "--password-stdin",

@@ -9,7 +9,7 @@ import pytest
 
 from docspace_oauth.ratelimit.limiter import MemoryLimiter
 from docspace_oauth.settings import Settings
-from tests.conftest import run_cli, start_server
+from tests.conftest import run_cli_here, start_server
 from tests.factory import client_body
 
 LIMITED = {
@@ -22,7 +22,7 @@ LIMITED = {
 
 
 def _key(server, role="user"):
-    result = run_cli(
+    result = run_cli_here(
         server.env, "users", "create", f"rl-{uuid.uuid4().hex[:8]}@example.com", "--role", role
     )
     assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from tests.conftest import (
     API_KEY_LINE,
     ServerProcess,
     _free_port,
-    run_cli,
+    run_cli_here,
     start_server,
 )
 from tests.factory import client_body
@@ -46,7 +46,7 @@ class Pair:
 
     def new_user(self, role: str = "admin") -> str:
         email = f"{role}-{secrets.token_hex(4)}@example.com"
-        result = run_cli(self.env, "users", "create", email, "--role", role, "--tenant", "1")
+        result = run_cli_here(self.env, "users", "create", email, "--role", role, "--tenant", "1")
         assert result.returncode == 0, result.stderr
         key = result.stdout.strip().splitlines()[-1]
         assert API_KEY_LINE.match(key), result.stdout
