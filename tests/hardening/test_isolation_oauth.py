@@ -368,6 +368,10 @@ def test_the_tables_cover_every_oauth_operation_that_takes_credentials(live_serv
     covered = {("POST", row.path) for row in ROWS} | {
         ("GET", "/oauth2/userinfo"),
         ("POST", "/oauth2/userinfo"),
+        # Takes a client's credentials but names nobody's token: it starts the caller's own
+        # device request. Another client's device code is unknown to the token endpoint
+        # (tests/device/test_device_grant.py::test_another_clients_device_code_is_unknown).
+        ("POST", "/oauth2/device_authorization"),
     }
     schemes = {"oauth2_client_basic", "oauth2_bearer"}
     taking = {
